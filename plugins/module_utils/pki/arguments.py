@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright: kyma.mtls contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Argument specs shared by kyma.mtls.certificate and kyma.mtls.certificate_set."""
+
+from __future__ import annotations
+
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.keys import CURVES, RSA_SIZES
+
+# What one certificate is: used at the top level of certificate, per item in certificate_set.
+IDENTITY_OPTIONS = {
+    "path": {"type": "path", "required": True},
+    "private_key_path": {"type": "path", "required": True},
+    "subject": {"type": "raw", "required": True},
+    "dns_names": {"type": "list", "elements": "str", "default": []},
+    "ip_addresses": {"type": "list", "elements": "str", "default": []},
+    "uris": {"type": "list", "elements": "str", "default": []},
+}
+
+# How it is issued: shared by every certificate a task issues.
+ISSUANCE_OPTIONS = {
+    "ca_path": {"type": "path"},
+    "ca_private_key_path": {"type": "path"},
+    "key_type": {"type": "str", "choices": ["ec", "rsa"], "default": "ec"},
+    "curve": {"type": "str", "choices": list(CURVES), "default": "P-256"},
+    "key_size": {"type": "int", "choices": list(RSA_SIZES), "default": 2048},
+    "valid_days": {"type": "int", "default": 365},
+    "renew_before_days": {"type": "int", "default": 30},
+    "mode": {"type": "raw", "default": "0600"},
+    "force": {"type": "bool", "default": False},
+}
+
+
+def certificate_argument_spec():
+    spec = {"kind": {"type": "str", "choices": ["ca", "server", "client"], "required": True}}
+    spec.update(IDENTITY_OPTIONS)
+    spec.update(ISSUANCE_OPTIONS)
+    return spec
+
+
+def certificate_set_argument_spec():
+    item_options = dict(IDENTITY_OPTIONS, name={"type": "str"})
+    item_options["path"] = {"type": "path"}
+    item_options["private_key_path"] = {"type": "path"}
+    spec = {
+        "kind": {"type": "str", "choices": ["server", "client"], "default": "client"},
+        "directory": {"type": "path"},
+        "certificates": {"type": "list", "elements": "dict", "required": True, "options": item_options},
+    }
+    spec.update(ISSUANCE_OPTIONS)
+    spec["ca_path"] = dict(spec["ca_path"], required=True)
+    spec["ca_private_key_path"] = dict(spec["ca_private_key_path"], required=True)
+    return spec
+
+
+SIGNED_KINDS_NEED_CA = [
+    ("kind", "server", ["ca_path", "ca_private_key_path"]),
+    ("kind", "client", ["ca_path", "ca_private_key_path"]),
+]

@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# Copyright: kyma.mtls contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bring one certificate and its key on disk to what a CertificateSpec asks for."""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+from ansible_collections.kyma.mtls.plugins.module_utils.envoy_name import envoy_name_from_der
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.build import build_certificate
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import serialization
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.examine import (
+    certificate_facts, iso8601, regeneration_reasons)
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.files import (
+    check_writable_dir, file_mode, read_optional, write_files)
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.keys import (
+    describe_key, generate_private_key, load_private_key_pem, private_key_pem)
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.signer import load_certificate_pem
+
+CERTIFICATE_MODE = 0o644
+PENDING = "(known after apply)"
+
+
+def _diff_view(facts, key_spec):
+    if not facts:
+        return {}
+    view = {k: facts[k] for k in ("subject", "issuer", "dns_names", "ip_addresses", "uris",
+                                  "not_after", "fingerprint_sha256")}
+    view["key"] = "%s %s" % (key_spec.key_type, key_spec.curve or key_spec.key_size) if key_spec else None
+    return view
+
+
+def _planned_facts(spec, signer, now):
+    issuer = spec.subject if signer is None else signer.certificate.subject
+    not_after = now + datetime.timedelta(days=spec.valid_days)
+    if signer is not None:
+        not_after = min(not_after, signer.certificate.not_valid_after_utc)
+    return {
+        "subject": envoy_name_from_der(spec.subject.public_bytes()),
+        "issuer": envoy_name_from_der(issuer.public_bytes()),
+        "dns_names": list(spec.dns_names),
+        "ip_addresses": [str(a) for a in spec.ip_addresses],
+        "uris": list(spec.uris),
+        "not_after": iso8601(not_after),
+        "fingerprint_sha256": PENDING,
+    }
+
+
+def ensure_certificate(spec, signer, check_mode=False, now=None):
+    """Issue, renew or keep the certificate; return a result dict for the module.
+
+    The private key is kept unless it is missing, unreadable, of another type, or force is set,
+    so renewing a certificate does not force clients to redistribute keys.
+    """
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    certificate = load_certificate_pem(read_optional(spec.path, "path") or b"")
+    key_bytes = read_optional(spec.private_key_path, "private_key_path")
+    private_key = load_private_key_pem(key_bytes) if key_bytes else None
+    reasons = regeneration_reasons(spec, certificate, private_key, signer, now)
+    keep_key = private_key is not None and describe_key(private_key) == spec.key and not spec.force
+    mode_wrong = key_bytes is not None and file_mode(spec.private_key_path) != spec.mode
+
+    before = certificate_facts(certificate) if certificate is not None else None
+    result = {
+        "changed": bool(reasons) or mode_wrong,
+        "reasons": reasons + (["the private key's mode is not %04o" % spec.mode] if mode_wrong else []),
+        "path": spec.path,
+        "private_key_path": spec.private_key_path,
+        "key_regenerated": bool(reasons) and not keep_key,
+    }
+    if not reasons:
+        if mode_wrong and not check_mode:
+            os.chmod(spec.private_key_path, spec.mode)
+        result.update(before)
+        return result
+
+    check_writable_dir(spec.path, "path")
+    check_writable_dir(spec.private_key_path, "private_key_path")
+    old_key_spec = describe_key(private_key) if private_key is not None else None
+    if check_mode:
+        after = _planned_facts(spec, signer, now)
+        result.update(before or after)
+    else:
+        new_key = private_key if keep_key else generate_private_key(spec.key)
+        new_certificate = build_certificate(spec, new_key, signer, now)
+        files = [(spec.path, new_certificate.public_bytes(serialization.Encoding.PEM), CERTIFICATE_MODE)]
+        if not keep_key:
+            files.insert(0, (spec.private_key_path, private_key_pem(new_key), spec.mode))
+        write_files(files)
+        if keep_key and mode_wrong:
+            os.chmod(spec.private_key_path, spec.mode)
+        after = certificate_facts(new_certificate)
+        result.update(after)
+    result["diff"] = {
+        "before_header": spec.path,
+        "after_header": spec.path,
+        "before": _diff_view(before, old_key_spec),
+        "after": _diff_view(after, spec.key),
+    }
+    return result

@@ -1,0 +1,166 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kyma.mtls contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: certificate_set
+short_description: Issue many server or client certificates from one CA in one task
+version_added: 0.1.0
+description:
+  - Issues a fleet of certificates signed by one CA, each with its own subject, subject
+    alternative names and files, in a single task. The CA is read and checked once and no
+    Ansible task runs per certificate, which makes issuing thousands of client certificates fast.
+  - Every certificate behaves exactly as with M(kyma.mtls.certificate) (same checks, renewal,
+    key reuse, atomic writes); the options that say how to issue are shared by all items.
+  - Every item is validated before any file is written, so one bad item changes nothing.
+author:
+  - kyma.mtls developers (@kyma-mtls)
+extends_documentation_fragment:
+  - kyma.mtls.certificate
+attributes:
+  check_mode:
+    support: full
+    description: Reports which certificates would be issued and why, without writing files.
+  diff_mode:
+    support: full
+    description: One diff per certificate that changes; never key material.
+  idempotent:
+    support: full
+    description: A second run with the same options reports no change and rewrites nothing.
+options:
+  kind:
+    description:
+      - What every certificate of the set is for.
+    type: str
+    choices: [server, client]
+    default: client
+  directory:
+    description:
+      - Directory for items that give a O(certificates[].name) instead of paths; their files are
+        C(<directory>/<name>.crt) and C(<directory>/<name>.key). The directory must exist.
+    type: path
+  ca_path:
+    required: true
+  ca_private_key_path:
+    required: true
+  certificates:
+    description:
+      - The certificates to issue.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description:
+          - A name for the certificate, returned with its result; with O(directory) it also names
+            the files.
+        type: str
+      path:
+        description:
+          - Where the PEM certificate is written.
+          - Required unless O(certificates[].name) and O(directory) are given.
+        type: path
+      private_key_path:
+        description:
+          - Where the PEM private key is written, with O(mode).
+          - Required unless O(certificates[].name) and O(directory) are given.
+        type: path
+      subject:
+        description:
+          - The subject, as for M(kyma.mtls.certificate), for example C(/CN=client2.example.com/O=example).
+        type: raw
+        required: true
+      dns_names:
+        description: DNS subject alternative names.
+        type: list
+        elements: str
+        default: []
+      ip_addresses:
+        description: IP address subject alternative names.
+        type: list
+        elements: str
+        default: []
+      uris:
+        description: URI subject alternative names.
+        type: list
+        elements: str
+        default: []
+seealso:
+  - module: kyma.mtls.certificate
+"""
+
+EXAMPLES = r"""
+- name: Client certificates named after their clients, in one directory
+  kyma.mtls.certificate_set:
+    ca_path: /etc/mtls/client-ca.crt
+    ca_private_key_path: /etc/mtls/client-ca.key
+    directory: /etc/mtls/clients
+    valid_days: 90
+    renew_before_days: 14
+    certificates: "{{ clients }}"  # e.g. [{name: client1, subject: /CN=client1.example.com/O=example}, ...]
+
+- name: Client certificates with explicit paths
+  kyma.mtls.certificate_set:
+    ca_path: /etc/mtls/client-ca.crt
+    ca_private_key_path: /etc/mtls/client-ca.key
+    certificates:
+      - subject: /CN=client1.example.com/O=example
+        path: /etc/mtls/client1.crt
+        private_key_path: /etc/mtls/client1.key
+      - subject: /CN=client2.example.com/O=example
+        uris: [spiffe://example.com/client2]
+        path: /etc/mtls/client2.crt
+        private_key_path: /etc/mtls/client2.key
+  register: clients
+
+- name: Subjects as Envoy forwards them, for an authorization policy
+  ansible.builtin.set_fact:
+    allowed_subjects: "{{ clients.certificates | map(attribute='subject') | list }}"
+"""
+
+RETURN = r"""
+certificates:
+  description:
+    - One result per item of O(certificates), in the same order, with the same keys that
+      M(kyma.mtls.certificate) returns (subject as Envoy prints it, issuer, fingerprint_sha256,
+      serial_number, not_before, not_after, SANs, reasons, key_regenerated, paths) plus C(changed)
+      and C(name).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - changed: true
+      name: client1
+      subject: O=example,CN=client1.example.com
+      issuer: CN=ClientRootCA,O=example Inc.
+      fingerprint_sha256: 0b7f5f6c1f2e4d9a3c8b7a6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f
+      reasons: ["the certificate is missing or unreadable"]
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.arguments import certificate_set_argument_spec
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import CRYPTOGRAPHY_IMPORT_ERROR
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.runner import issue_many
+
+
+def main():
+    module = AnsibleModule(argument_spec=certificate_set_argument_spec(), supports_check_mode=True)
+    if CRYPTOGRAPHY_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
+    try:
+        result = issue_many(module.params, module.check_mode)
+    except PkiError as exc:
+        module.fail_json(msg=str(exc))
+    diffs = [item.pop("diff") for item in result["certificates"] if "diff" in item]
+    if diffs and module._diff:
+        result["diff"] = diffs
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
