@@ -197,28 +197,16 @@ private_key_path:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.arguments import (
     SIGNED_KINDS_NEED_CA, certificate_argument_spec)
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import CRYPTOGRAPHY_IMPORT_ERROR
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.runner import issue_one
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.runner import execute, issue_one
 
 
 def main():
-    module = AnsibleModule(argument_spec=certificate_argument_spec(), required_if=SIGNED_KINDS_NEED_CA,
-                           supports_check_mode=True)
-    if CRYPTOGRAPHY_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
-    try:
-        result = issue_one(module.params, module.check_mode)
-    except PkiError as exc:
-        module.fail_json(msg=str(exc))
-    diff = result.pop("diff", None)
-    if diff and module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    module = AnsibleModule(argument_spec=certificate_argument_spec(), required_if=SIGNED_KINDS_NEED_CA, supports_check_mode=True)
+    execute(module, issue_one)
 
 
 if __name__ == "__main__":

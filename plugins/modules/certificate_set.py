@@ -140,26 +140,15 @@ certificates:
       reasons: ["the certificate is missing or unreadable"]
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.arguments import certificate_set_argument_spec
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import CRYPTOGRAPHY_IMPORT_ERROR
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.runner import issue_many
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.runner import execute, issue_many
 
 
 def main():
     module = AnsibleModule(argument_spec=certificate_set_argument_spec(), supports_check_mode=True)
-    if CRYPTOGRAPHY_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
-    try:
-        result = issue_many(module.params, module.check_mode)
-    except PkiError as exc:
-        module.fail_json(msg=str(exc))
-    diffs = [item.pop("diff") for item in result["certificates"] if "diff" in item]
-    if diffs and module._diff:
-        result["diff"] = diffs
-    module.exit_json(**result)
+    execute(module, issue_many)
 
 
 if __name__ == "__main__":

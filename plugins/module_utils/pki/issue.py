@@ -33,13 +33,17 @@ def _diff_view(facts, key_spec):
 
 
 def _planned_facts(spec, signer, now):
-    issuer = spec.subject if signer is None else signer.certificate.subject
     not_after = now + datetime.timedelta(days=spec.valid_days)
-    if signer is not None:
+    if signer is None:
+        issuer = envoy_name_from_der(spec.subject.public_bytes())
+    elif signer.certificate is None:
+        issuer = PENDING
+    else:
+        issuer = envoy_name_from_der(signer.certificate.subject.public_bytes())
         not_after = min(not_after, signer.certificate.not_valid_after_utc)
     return {
         "subject": envoy_name_from_der(spec.subject.public_bytes()),
-        "issuer": envoy_name_from_der(issuer.public_bytes()),
+        "issuer": issuer,
         "dns_names": list(spec.dns_names),
         "ip_addresses": [str(a) for a in spec.ip_addresses],
         "uris": list(spec.uris),
@@ -58,7 +62,10 @@ def ensure_certificate(spec, signer, check_mode=False, now=None):
     certificate = load_certificate_pem(read_optional(spec.path, "path") or b"")
     key_bytes = read_optional(spec.private_key_path, "private_key_path")
     private_key = load_private_key_pem(key_bytes) if key_bytes else None
-    reasons = regeneration_reasons(spec, certificate, private_key, signer, now)
+    if signer is not None and signer.certificate is None:
+        reasons = ["the CA in %s does not exist yet" % signer.path]
+    else:
+        reasons = regeneration_reasons(spec, certificate, private_key, signer, now)
     keep_key = private_key is not None and describe_key(private_key) == spec.key and not spec.force
     mode_wrong = key_bytes is not None and file_mode(spec.private_key_path) != spec.mode
 

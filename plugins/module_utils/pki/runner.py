@@ -8,15 +8,20 @@ from __future__ import annotations
 import os
 from collections import Counter
 
+from ansible.module_utils.basic import missing_required_lib
+
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.arguments import IDENTITY_OPTIONS
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import CRYPTOGRAPHY_IMPORT_ERROR
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.issue import ensure_certificate
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.signer import load_signer
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.signer import load_signer, pending_signer
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.spec import build_spec
 
 
-def _signer_for(params, kind):
+def _signer_for(params, kind, check_mode):
     if kind != "ca":
+        if check_mode and not os.path.exists(params["ca_path"]):
+            return pending_signer(params["ca_path"])
         return load_signer(params["ca_path"], params["ca_private_key_path"])
     if params.get("ca_path") or params.get("ca_private_key_path"):
         raise PkiError("kind=ca is self-signed and takes no ca_path or ca_private_key_path")
@@ -39,7 +44,7 @@ def _with_paths(item, directory):
 def issue_one(params, check_mode):
     """kyma.mtls.certificate: one certificate."""
     spec = build_spec(params)
-    return ensure_certificate(spec, _signer_for(params, spec.kind), check_mode)
+    return ensure_certificate(spec, _signer_for(params, spec.kind, check_mode), check_mode)
 
 
 def issue_many(params, check_mode):
@@ -59,8 +64,30 @@ def issue_many(params, check_mode):
     repeated = sorted(path for path, count in counts.items() if count > 1)
     if repeated:
         raise PkiError("certificates name the same file more than once: %s" % ", ".join(repeated))
-    signer = _signer_for(params, params["kind"])
+    signer = _signer_for(params, params["kind"], check_mode)
     results = [ensure_certificate(spec, signer, check_mode) for spec in specs]
     for item, result in zip(params["certificates"], results):
         result["name"] = item.get("name")
-    return {"changed": any(r["changed"] for r in results), "certificates": results}
+    diffs = [result.pop("diff") for result in results if "diff" in result]
+    return {"changed": any(r["changed"] for r in results), "certificates": results, "diff": diffs}
+
+
+def execute(module, work):
+    """Run work(params, check_mode) for an AnsibleModule and exit with its result.
+
+    fail_json is called outside the except block on purpose: inside it, ansible-core attaches the
+    active exception to the result, and a user should see only the message.
+    """
+    if CRYPTOGRAPHY_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
+    try:
+        result = work(module.params, module.check_mode)
+        error = None
+    except PkiError as exc:
+        error = str(exc)
+    if error is not None:
+        module.fail_json(msg=error)
+    diff = result.pop("diff", None)
+    if diff and module._diff:
+        result["diff"] = diff
+    module.exit_json(**result)

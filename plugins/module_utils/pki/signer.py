@@ -16,6 +16,11 @@ from ansible_collections.kyma.mtls.plugins.module_utils.pki.keys import load_pri
 Signer = namedtuple("Signer", ["certificate", "private_key", "path"])
 
 
+def pending_signer(ca_path):
+    """Stands for a CA that an earlier task would create; only check mode meets one."""
+    return Signer(None, None, ca_path)
+
+
 def load_certificate_pem(data):
     """The first certificate in data, or None when data holds no readable PEM certificate."""
     try:

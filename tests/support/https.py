@@ -1,0 +1,35 @@
+"""HTTPS requests that present a client certificate, over a real TLS handshake."""
+
+import http.client
+import json
+import socket
+import ssl
+
+
+class _LoopbackConnection(http.client.HTTPSConnection):
+    """Connects to 127.0.0.1 but uses the virtual host name for SNI, the certificate check and Host."""
+
+    def connect(self):
+        sock = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def get(port, host, path, ca, cert=None, key=None, headers=None):
+    """(status, headers dict, body text) of GET https://host:port/path."""
+    context = ssl.create_default_context(cafile=ca)
+    if cert:
+        context.load_cert_chain(cert, key)
+    connection = _LoopbackConnection(host, port, context=context, timeout=10)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode("utf-8")
+    finally:
+        connection.close()
+
+
+def echoed_headers(port, host, ca, cert, key):
+    """The request headers httpbin saw, as its /headers endpoint reports them."""
+    status, _, body = get(port, host, "/headers", ca, cert, key)
+    assert status == 200, body
+    return json.loads(body)["headers"]
