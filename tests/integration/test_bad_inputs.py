@@ -37,7 +37,7 @@ def run(tmp_path_factory):
 
 @pytest.mark.parametrize("task", sorted(EXPECTED))
 def test_fails_with_a_clear_message(run, task):
-    _, result = run
+    result = run[1]
     outcome = result.tasks()[task]
     assert outcome.get("failed"), outcome
     assert EXPECTED[task] in outcome["msg"]

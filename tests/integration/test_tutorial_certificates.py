@@ -46,7 +46,7 @@ def path(pki, name, ext="crt"):
 
 
 def test_files_and_modes(issued):
-    pki, _ = issued
+    pki = issued[0]
     for name in FILES:
         assert stat.S_IMODE(os.stat(path(pki, name, "key")).st_mode) == 0o600
         assert stat.S_IMODE(os.stat(path(pki, name)).st_mode) == 0o644
@@ -55,7 +55,7 @@ def test_files_and_modes(issued):
 
 
 def test_ca(issued):
-    pki, _ = issued
+    pki = issued[0]
     text = x509_text(path(pki, "ca"), "-text")
     assert "Subject: O = example Inc., CN = ClientRootCA" in text
     assert "CA:TRUE, pathlen:0" in text
@@ -64,7 +64,7 @@ def test_ca(issued):
 
 
 def test_server_certificate(issued):
-    pki, _ = issued
+    pki = issued[0]
     text = x509_text(path(pki, "gateway"), "-text")
     assert "DNS:*.%s" % DOMAIN in text
     assert text.split("Extended Key Usage:")[1].splitlines()[1].strip() == "TLS Web Server Authentication"
@@ -96,7 +96,7 @@ def test_client_certificates(issued):
 
 
 def test_second_run_changes_nothing(issued):
-    pki, _ = issued
+    pki = issued[0]
     before = file_state(pki)
     run = run_playbook(PLAYBOOK, {"mtls_pki_dir": pki, "mtls_domain": DOMAIN})
     assert run.returncode == 0 and run.changed() == 0, run.tasks()
@@ -104,13 +104,13 @@ def test_second_run_changes_nothing(issued):
 
 
 def test_check_mode_on_converged_files_reports_nothing(issued):
-    pki, _ = issued
+    pki = issued[0]
     run = run_playbook(PLAYBOOK, {"mtls_pki_dir": pki, "mtls_domain": DOMAIN}, check=True, diff=True)
     assert run.returncode == 0 and run.changed() == 0
 
 
 def test_shorter_renewal_window_renews_and_keeps_keys(issued):
-    pki, _ = issued
+    pki = issued[0]
     keys = {name: public_key_from_key(path(pki, name, "key")) for name in FILES}
     serials = {name: x509_text(path(pki, name), "-serial") for name in FILES}
     # Issued for 365 days; a 365-day renewal window (with a longer validity) must renew them now.

@@ -30,6 +30,6 @@ def get(port, host, path, ca, cert=None, key=None, headers=None):
 
 def echoed_headers(port, host, ca, cert, key):
     """The request headers httpbin saw, as its /headers endpoint reports them."""
-    status, _, body = get(port, host, "/headers", ca, cert, key)
+    status, dummy, body = get(port, host, "/headers", ca, cert, key)
     assert status == 200, body
     return json.loads(body)["headers"]
