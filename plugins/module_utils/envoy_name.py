@@ -13,6 +13,8 @@ reproduces it; tests compare it with a real Envoy.
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.kyma.mtls.plugins.module_utils.der import name_entries
 
 # Short names BoringSSL prints (its object table); anything else is printed as a dotted OID.
@@ -58,7 +60,12 @@ def _hex_dump(value_der):
     return "#" + value_der.hex().upper()
 
 
+_NEEDS_NO_ESCAPE = re.compile(r'^(?![ #])[^\x00-\x1f\x7f-\U0010ffff,+"\\<>;]*(?<! )$')
+
+
 def _escape_value(text):
+    if _NEEDS_NO_ESCAPE.match(text):
+        return text
     data = text.encode("utf-8")
     out = []
     last = len(data) - 1

@@ -201,7 +201,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.arguments import (
     SIGNED_KINDS_NEED_CA, certificate_argument_spec)
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.runner import execute, issue_one
+from ansible_collections.kyma.mtls.plugins.module_utils.execute import execute
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.runner import issue_one
 
 
 def main():

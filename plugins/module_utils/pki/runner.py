@@ -8,10 +8,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.arguments import IDENTITY_OPTIONS
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import CRYPTOGRAPHY_IMPORT_ERROR
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.issue import ensure_certificate
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.signer import load_signer, pending_signer
@@ -71,23 +68,3 @@ def issue_many(params, check_mode):
     diffs = [result.pop("diff") for result in results if "diff" in result]
     return {"changed": any(r["changed"] for r in results), "certificates": results, "diff": diffs}
 
-
-def execute(module, work):
-    """Run work(params, check_mode) for an AnsibleModule and exit with its result.
-
-    fail_json is called outside the except block on purpose: inside it, ansible-core attaches the
-    active exception to the result, and a user should see only the message.
-    """
-    if CRYPTOGRAPHY_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
-    try:
-        result = work(module.params, module.check_mode)
-        error = None
-    except PkiError as exc:
-        error = str(exc)
-    if error is not None:
-        module.fail_json(msg=error)
-    diff = result.pop("diff", None)
-    if diff and module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)

@@ -1,0 +1,49 @@
+# -*- coding: utf-8 -*-
+# Copyright: kyma.mtls contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters: kyma.mtls.xfcc_parse and kyma.mtls.envoy_subject (documented in their .yml files)."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.kyma.mtls.plugins.module_utils.envoy_name import envoy_name_from_der
+from ansible_collections.kyma.mtls.plugins.module_utils.errors import MtlsError
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import CRYPTOGRAPHY_IMPORT_ERROR, x509
+from ansible_collections.kyma.mtls.plugins.module_utils.xfcc import parse_xfcc
+from ansible_collections.kyma.mtls.plugins.module_utils.xfcc_checks import describe
+
+
+def _need_cryptography(name):
+    if CRYPTOGRAPHY_IMPORT_ERROR:
+        raise AnsibleFilterError("%s needs the Python library cryptography on the controller" % name)
+
+
+def xfcc_parse(header):
+    """X-Forwarded-Client-Cert value -> list of element dicts (no validation)."""
+    _need_cryptography("kyma.mtls.xfcc_parse")
+    if not isinstance(header, str):
+        raise AnsibleFilterError("kyma.mtls.xfcc_parse expects the header value as a string, got %s" % type(header).__name__)
+    try:
+        return [describe(element) for element in parse_xfcc(header)]
+    except MtlsError as exc:
+        raise AnsibleFilterError("kyma.mtls.xfcc_parse: %s" % exc)
+
+
+def envoy_subject(pem, field="subject"):
+    """Certificate PEM -> its subject (or issuer) exactly as Envoy prints it."""
+    _need_cryptography("kyma.mtls.envoy_subject")
+    if field not in ("subject", "issuer"):
+        raise AnsibleFilterError("kyma.mtls.envoy_subject: field must be subject or issuer, got %r" % (field,))
+    try:
+        certificate = x509.load_pem_x509_certificate(to_bytes(pem))
+    except (ValueError, TypeError):
+        raise AnsibleFilterError("kyma.mtls.envoy_subject expects a PEM certificate")
+    name = certificate.subject if field == "subject" else certificate.issuer
+    return envoy_name_from_der(name.public_bytes())
+
+
+class FilterModule:
+    def filters(self):
+        return {"xfcc_parse": xfcc_parse, "envoy_subject": envoy_subject}
