@@ -12,11 +12,15 @@ SANITY_ROOT := $(CURDIR)/.build/sanity/ansible_collections/kyma/mtls
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection demo test unit integration sanity lint bench build clean
+KUBERNETES_VERSION ?= v1.34.4
+CACHE_DIR ?= $(HOME)/.cache/kyma-mtls
+
+.PHONY: help venv collection cluster-binaries up down status demo test unit integration sanity lint bench build clean
 
 help:
-	@echo "make demo   issue the tutorial's certificates and show what Envoy will match"
+	@echo "make demo   start the local cluster, issue the tutorial's certificates, show what Envoy will match"
 	@echo "make test   unit + integration tests, ansible-test sanity, ansible-lint (production)"
+	@echo "make up / make down / make status   the local cluster (real etcd + kube-apiserver)"
 	@echo "make bench  benchmarks (ratios measured side by side)"
 
 $(STAMP): requirements.txt requirements-test.txt
@@ -34,7 +38,21 @@ collection: venv
 	@mkdir -p $(dir $(LINK))
 	@ln -sfn ../../../.. $(LINK)
 
-demo: collection
+# Build (once per version, with progress) the kube-apiserver the local cluster runs.
+cluster-binaries:
+	@if [ -n "$${KUBEBUILDER_ASSETS:-}" ]; then echo "using binaries from KUBEBUILDER_ASSETS=$$KUBEBUILDER_ASSETS"; \
+	else bash roles/local_cluster/files/build_kube_apiserver.sh $(KUBERNETES_VERSION) $(CACHE_DIR); fi
+
+up: collection cluster-binaries
+	$(BIN)/ansible-playbook playbooks/local_up.yml
+
+down: collection
+	$(BIN)/ansible-playbook playbooks/local_down.yml
+
+status: collection
+	$(BIN)/ansible-playbook playbooks/local_status.yml
+
+demo: up
 	$(BIN)/ansible-playbook playbooks/tutorial_certificates.yml
 
 test: unit integration sanity lint
@@ -42,7 +60,7 @@ test: unit integration sanity lint
 unit: collection
 	$(BIN)/python -m pytest tests/unit
 
-integration: collection
+integration: collection cluster-binaries
 	$(BIN)/python -m pytest tests/integration
 
 # ansible-test wants the collection at ansible_collections/kyma/mtls inside a git tree, and makes a
@@ -60,6 +78,7 @@ lint: collection
 	$(BIN)/ansible-lint --profile production --offline
 
 bench: collection
+	$(BIN)/python bench/xfcc_parse.py
 	$(BIN)/python bench/certificate_fleet.py
 
 build: venv

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Issue a fleet of client certificates three ways, side by side in one run, and print ratios.
 
   A  kyma.mtls.certificate_set      one task for the whole fleet

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """XFCC throughput: the collection's parser (alone, and with validation) next to a naive split-based
 parse, measured in alternating rounds in one run and printed as ratios.
 
@@ -22,7 +21,6 @@ from urllib.parse import quote, unquote
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".build", "collections"))
 

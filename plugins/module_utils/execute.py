@@ -11,14 +11,14 @@ from ansible_collections.kyma.mtls.plugins.module_utils.errors import MtlsError
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import CRYPTOGRAPHY_IMPORT_ERROR
 
 
-def execute(module, work):
+def execute(module, work, needs_cryptography=True):
     """Exit the module with work(params, check_mode); an MtlsError becomes fail_json(msg=...).
 
     The work may return ``failure`` (a message) to fail with the rest of its result attached,
     and ``diff`` which is shown only with --diff. fail_json is called outside the except block on
     purpose: inside it, ansible-core attaches the active exception to the result.
     """
-    if CRYPTOGRAPHY_IMPORT_ERROR:
+    if needs_cryptography and CRYPTOGRAPHY_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
     try:
         result = work(module.params, module.check_mode)

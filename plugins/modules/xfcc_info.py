@@ -28,6 +28,7 @@ attributes:
     description: The module changes nothing; it runs the same in check mode.
   diff_mode:
     support: none
+    description: There is nothing to compare; the module only reads.
   idempotent:
     support: full
     description: It only reads.

@@ -9,17 +9,17 @@ from tests.support.playbooks import REPO, run_playbook
 PLAYBOOK = os.path.join(REPO, "tests", "integration", "playbooks", "bad_inputs.yml")
 
 EXPECTED = {
-    "unknown subject attribute": "unknown subject attribute 'Colour'",
+    "Unknown subject attribute": "unknown subject attribute 'Colour'",
     "CA file that is not a CA": "client.crt is not a CA certificate",
-    "mismatching CA key": "client.key does not match the certificate in ca_path",
-    "missing CA file": "nope.crt does not exist",
-    "invalid DNS name": "invalid DNS name 'bad_name.example.com'",
-    "directory that does not exist": "the directory of path",
-    "server without names": "kind=server needs dns_names or ip_addresses",
-    "mode that is not octal": "mode must be an octal string",
-    "client without a CA": "kind is client but all of the following are missing: ca_path, ca_private_key_path",
-    "one bad item in a set": "certificates[1] (bad): subject attribute C='Germany' is not valid",
-    "two items writing the same file": "certificates name the same file more than once",
+    "Mismatching CA key": "client.key does not match the certificate in ca_path",
+    "Missing CA file": "nope.crt does not exist",
+    "Invalid DNS name": "invalid DNS name 'bad_name.example.com'",
+    "Directory that does not exist": "the directory of path",
+    "Server without names": "kind=server needs dns_names or ip_addresses",
+    "Mode that is not octal": "mode must be an octal string",
+    "Client without a CA": "kind is client but all of the following are missing: ca_path, ca_private_key_path",
+    "One bad item in a set": "certificates[1] (bad): subject attribute C='Germany' is not valid",
+    "Two items writing the same file": "certificates name the same file more than once",
 }
 
 

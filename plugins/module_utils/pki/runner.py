@@ -67,4 +67,3 @@ def issue_many(params, check_mode):
         result["name"] = item.get("name")
     diffs = [result.pop("diff") for result in results if "diff" in result]
     return {"changed": any(r["changed"] for r in results), "certificates": results, "diff": diffs}
-

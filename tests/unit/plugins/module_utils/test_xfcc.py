@@ -120,7 +120,7 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize("header,message", [(h, m) for _, h, m in MALFORMED], ids=[n for n, _, _ in MALFORMED])
+@pytest.mark.parametrize("header,message", [case[1:] for case in MALFORMED], ids=[case[0] for case in MALFORMED])
 @pytest.mark.filterwarnings("ignore:Parsed a serial number")
 def test_malformed_headers_say_what_and_where(header, message):
     with pytest.raises(XfccError) as info:
@@ -129,4 +129,4 @@ def test_malformed_headers_say_what_and_where(header, message):
 
 
 def test_at_least_25_distinct_malformed_cases():
-    assert len({m for _, _, m in MALFORMED}) >= 25
+    assert len({case[2] for case in MALFORMED}) >= 25

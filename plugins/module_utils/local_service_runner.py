@@ -1,0 +1,31 @@
+# -*- coding: utf-8 -*-
+# Copyright: kyma.mtls contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The work behind kyma.mtls.local_service."""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.kyma.mtls.plugins.module_utils.local_service import running_pid, start, stop
+
+
+def ensure_service(params, check_mode=False):
+    pid_file = params["pid_file"]
+    log_file = params["log_file"] or pid_file + ".log"
+    pid = running_pid(pid_file)
+    # A pid file without its process: the service died without being stopped.
+    result = {"log_file": log_file, "crashed": pid is None and os.path.exists(pid_file)}
+    if params["state"] == "stopped":
+        changed = pid is not None if check_mode else stop(pid_file)
+        result.update(changed=changed, pid=pid if check_mode else None, running=bool(check_mode and pid))
+        return result
+    if check_mode:
+        result.update(changed=pid is None, pid=pid, running=pid is not None)
+        return result
+    ready = {"port": params["ready_port"], "url": params["ready_url"], "ca": params["ready_ca"],
+             "cert": params["ready_cert"], "key": params["ready_key"]}
+    changed, pid = start(params["name"], params["command"], pid_file, log_file, ready, params["timeout"],
+                         env={k: str(v) for k, v in params["environment"].items()})
+    result.update(changed=changed, pid=pid, running=True)
+    return result

@@ -1,0 +1,42 @@
+"""`ansible-galaxy collection build` makes a tarball that installs and works on its own."""
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+
+from tests.support.playbooks import REPO
+
+BIN = os.path.dirname(sys.executable)
+
+
+def test_built_collection_installs_and_runs(tmp_path):
+    dist = tmp_path / "dist"
+    subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", REPO, "--output-path", str(dist)],
+                   check=True, capture_output=True, cwd=REPO)
+    [tarball] = list(dist.iterdir())
+    assert tarball.name == "kyma-mtls-0.1.0.tar.gz"
+    with tarfile.open(tarball) as archive:
+        names = archive.getnames()
+    assert "plugins/modules/certificate.py" in names and "roles/local_cluster/meta/argument_specs.yml" in names
+    assert not [n for n in names if n.startswith((".venv", ".build", ".local", "tests/output"))]
+
+    # A clean configuration, so this checkout (linked into .build/collections) is not seen as installed.
+    installed = tmp_path / "installed"
+    config = tmp_path / "ansible.cfg"
+    config.write_text("[defaults]\n")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(installed), ANSIBLE_CONFIG=str(config))
+    subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(installed),
+                    str(tarball)], check=True, capture_output=True, env=env, cwd=str(tmp_path))
+    assert (installed / "ansible_collections" / "kyma" / "mtls" / "plugins" / "modules" / "certificate.py").is_file()
+    run = subprocess.run(
+        [os.path.join(BIN, "ansible"), "localhost", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable,
+         "-m", "kyma.mtls.certificate", "-a", json.dumps({
+             "kind": "ca", "subject": "/CN=From the tarball", "path": str(tmp_path / "ca.crt"),
+             "private_key_path": str(tmp_path / "ca.key")})],
+        capture_output=True, text=True, env=env, check=False, cwd=str(tmp_path))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert str(installed) in subprocess.run([os.path.join(BIN, "ansible-doc"), "kyma.mtls.certificate"], env=env,
+                                            capture_output=True, text=True, check=True).stdout
+    assert '"subject": "CN=From the tarball"' in run.stdout
