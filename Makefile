@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 KUBERNETES_VERSION ?= v1.34.4
 CACHE_DIR ?= $(HOME)/.cache/kyma-mtls
 
-.PHONY: help venv collection cluster-binaries up down status demo test unit integration sanity lint bench build clean
+.PHONY: help venv collection shellcheck cluster-binaries up down status demo test unit integration sanity lint bench build clean
 
 help:
 	@echo "make demo   start the local cluster, issue the tutorial's certificates, show what Envoy will match"
@@ -65,7 +65,13 @@ integration: collection cluster-binaries
 
 # ansible-test wants the collection at ansible_collections/kyma/mtls inside a git tree, and makes a
 # virtual environment per test whose pip it bootstraps with a script it cannot download here.
-sanity: venv
+# shellcheck (Debian package) lets ansible-test check the roles' shell scripts.
+shellcheck:
+	@command -v shellcheck >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; \
+	  else echo "shellcheck is missing: sudo apt-get install shellcheck" >&2; exit 1; fi; }
+
+sanity: venv shellcheck
 	rm -rf $(dir $(SANITY_ROOT))mtls && mkdir -p $(SANITY_ROOT)
 	git ls-files -co --exclude-standard -z | xargs -0 tar -cf - | tar -xf - -C $(SANITY_ROOT)
 	cd $(SANITY_ROOT) && git init -q && git add -A

@@ -8,6 +8,18 @@ from __future__ import annotations
 class ModuleDocFragment:
     # How certificates are issued; shared by kyma.mtls.certificate and kyma.mtls.certificate_set.
     DOCUMENTATION = r"""
+attributes:
+  check_mode:
+    support: full
+    description: Reports which certificates would be issued and why, without writing files.
+  diff_mode:
+    support: full
+    description:
+      - Shows subject, issuer, subject alternative names, expiry and fingerprint of each certificate
+        that changes; never key material.
+  idempotent:
+    support: full
+    description: A second run with the same options reports no change and rewrites nothing.
 options:
   ca_path:
     description:

@@ -22,16 +22,6 @@ author:
   - kyma.mtls developers (@kyma-mtls)
 extends_documentation_fragment:
   - kyma.mtls.certificate
-attributes:
-  check_mode:
-    support: full
-    description: Reports whether the certificate would be issued and why, without writing files.
-  diff_mode:
-    support: full
-    description: Shows subject, issuer, subject alternative names, expiry and fingerprint; never key material.
-  idempotent:
-    support: full
-    description: A second run with the same options reports no change and rewrites nothing.
 options:
   kind:
     description:

@@ -20,16 +20,6 @@ author:
   - kyma.mtls developers (@kyma-mtls)
 extends_documentation_fragment:
   - kyma.mtls.certificate
-attributes:
-  check_mode:
-    support: full
-    description: Reports which certificates would be issued and why, without writing files.
-  diff_mode:
-    support: full
-    description: One diff per certificate that changes; never key material.
-  idempotent:
-    support: full
-    description: A second run with the same options reports no change and rewrites nothing.
 options:
   kind:
     description:
