@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 KUBERNETES_VERSION ?= v1.34.4
 CACHE_DIR ?= $(HOME)/.cache/kyma-mtls
 
-.PHONY: help venv collection shellcheck cluster-binaries up down status demo test unit integration sanity lint bench build clean
+.PHONY: help venv collection shellcheck cluster-binaries up down status demo test unit integration molecule sanity lint bench build clean
 
 help:
 	@echo "make demo   start the local cluster, issue the tutorial's certificates, show what Envoy will match"
@@ -53,15 +53,21 @@ status: collection
 	$(BIN)/ansible-playbook playbooks/local_status.yml
 
 demo: up
-	$(BIN)/ansible-playbook playbooks/tutorial_certificates.yml
+	$(BIN)/ansible-playbook playbooks/expose_mtls.yml -e @playbooks/vars/local.yml
+	@echo "The objects are applied to the local cluster (.local/kubeconfig). Nothing serves them yet:"
+	@echo "the local gateway (real Envoy) is still to come, so no request is made. 'make down' stops the cluster."
 
-test: unit integration sanity lint
+test: unit integration molecule sanity lint
 
 unit: collection
 	$(BIN)/python -m pytest tests/unit
 
 integration: collection cluster-binaries
 	$(BIN)/python -m pytest tests/integration
+
+# Molecule: default = the local cluster; cluster = KUBECONFIG's cluster (says it is skipped without one).
+molecule: collection cluster-binaries
+	$(BIN)/molecule test --all
 
 # ansible-test wants the collection at ansible_collections/kyma/mtls inside a git tree, and makes a
 # virtual environment per test whose pip it bootstraps with a script it cannot download here.

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from tests.support.playbooks import REPO, run_playbook
+from tests.support.processes import free_port
 
 DOMAIN = "mtls.example.test"
 GATEWAY_SPIFFE = "spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
@@ -30,3 +31,18 @@ def pki_factory(tmp_path_factory):
         pki = str(tmp_path_factory.mktemp("pki"))
         return pki, issue_pki(pki, clients)
     return make
+
+
+@pytest.fixture(scope="session")
+def local_cluster(tmp_path_factory):
+    """A local cluster of its own (folder and ports) for the tests that apply objects; stopped at the end."""
+    local = str(tmp_path_factory.mktemp("cluster"))
+    ports = {"local_cluster_etcd_port": free_port(), "local_cluster_etcd_peer_port": free_port(),
+             "local_cluster_apiserver_port": free_port()}
+    env = {"KYMA_MTLS_LOCAL_DIR": local}
+    try:
+        up = run_playbook(os.path.join(REPO, "playbooks", "local_up.yml"), ports, env=env)
+        assert up.returncode == 0, up.stdout[-4000:]
+        yield {"dir": local, "ports": ports, "env": env, "kubeconfig": os.path.join(local, "kubeconfig")}
+    finally:
+        run_playbook(os.path.join(REPO, "playbooks", "local_down.yml"), ports, env=env)

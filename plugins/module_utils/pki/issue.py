@@ -83,8 +83,9 @@ def ensure_certificate(spec, signer, check_mode=False, now=None):
         result.update(before)
         return result
 
-    check_writable_dir(spec.path, "path")
-    check_writable_dir(spec.private_key_path, "private_key_path")
+    if not check_mode:  # in check mode an earlier task may not have made the directory yet
+        check_writable_dir(spec.path, "path")
+        check_writable_dir(spec.private_key_path, "private_key_path")
     old_key_spec = describe_key(private_key) if private_key is not None else None
     if check_mode:
         after = _planned_facts(spec, signer, now)
