@@ -119,6 +119,7 @@ subject:
   description:
     - The certificate's subject exactly as Envoy prints it in C(%DOWNSTREAM_PEER_SUBJECT%) and the
       XFCC C(Subject) (RFC 2253 order, BoringSSL's escaping).
+    - In check mode, when the certificate would be issued, the subject it would have.
   returned: always
   type: str
   sample: O=example,CN=client2.example.com
@@ -135,12 +136,12 @@ fingerprint_sha256:
   type: str
   sample: 269d8c80411226e3d867699542b860d030da826aa5172a402572b486d04e31e8
 serial_number:
-  description: Serial number of the certificate on disk (in check mode, of the current one).
-  returned: when a certificate exists or was issued
+  description: Serial number of the certificate.
+  returned: when the certificate is kept or was issued (not in check mode when it would be issued)
   type: int
 not_before:
   description: Start of validity, ISO 8601 UTC.
-  returned: when a certificate exists or was issued
+  returned: when the certificate is kept or was issued (not in check mode when it would be issued)
   type: str
   sample: "2026-11-27T22:35:00Z"
 not_after:
@@ -165,7 +166,7 @@ uris:
   elements: str
 kind:
   description: C(ca), C(server) or C(client), read back from the certificate's extensions.
-  returned: when a certificate exists or was issued
+  returned: always
   type: str
 reasons:
   description: Why the certificate was (or in check mode would be) issued; empty when it was kept.

@@ -88,8 +88,9 @@ def ensure_certificate(spec, signer, check_mode=False, now=None):
         check_writable_dir(spec.private_key_path, "private_key_path")
     old_key_spec = describe_key(private_key) if private_key is not None else None
     if check_mode:
+        # What the certificate would be; serial and start of validity are only known after apply.
         after = _planned_facts(spec, signer, now)
-        result.update(before or after)
+        result.update(after, kind=spec.kind)
     else:
         new_key = private_key if keep_key else generate_private_key(spec.key)
         new_certificate = build_certificate(spec, new_key, signer, now)

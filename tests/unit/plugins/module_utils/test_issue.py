@@ -213,3 +213,14 @@ class TestSigner:
     def test_expired_ca(self, ca):
         with pytest.raises(PkiError, match="expired on"):
             load_signer(ca.path, str(ca.path)[:-4] + ".key", now=NOW + datetime.timedelta(days=4000))
+
+
+def test_check_mode_reports_the_certificate_it_would_issue(tmp_path, ca):
+    spec = spec_for(tmp_path, "c")
+    ensure_certificate(spec, ca, now=NOW)
+    before = open(spec.path).read()
+    planned = ensure_certificate(spec_for(tmp_path, "c", subject="/CN=renamed"), ca, check_mode=True, now=NOW)
+    assert planned["changed"] and planned["reasons"] == ["the subject changed"]
+    assert planned["subject"] == "CN=renamed" and planned["fingerprint_sha256"] == "(known after apply)"
+    assert planned["diff"]["before"]["subject"] == "O=example,CN=c.example.com"
+    assert open(spec.path).read() == before
