@@ -1,5 +1,6 @@
 """Fixtures shared by the integration tests: a PKI issued through the collection's own playbooks."""
 
+import contextlib
 import os
 
 import pytest
@@ -33,16 +34,22 @@ def pki_factory(tmp_path_factory):
     return make
 
 
-@pytest.fixture(scope="session")
-def local_cluster(tmp_path_factory):
-    """A local cluster of its own (folder and ports) for the tests that apply objects; stopped at the end."""
-    local = str(tmp_path_factory.mktemp("cluster"))
+@contextlib.contextmanager
+def running_local_cluster(local_dir):
+    """A local cluster in a folder and on free ports of its own; stopped on the way out, even after a failure."""
     ports = {"local_cluster_etcd_port": free_port(), "local_cluster_etcd_peer_port": free_port(),
              "local_cluster_apiserver_port": free_port()}
-    env = {"KYMA_MTLS_LOCAL_DIR": local}
+    env = {"KYMA_MTLS_LOCAL_DIR": local_dir}
     try:
         up = run_playbook(os.path.join(REPO, "playbooks", "local_up.yml"), ports, env=env)
         assert up.returncode == 0, up.stdout[-4000:]
-        yield {"dir": local, "ports": ports, "env": env, "kubeconfig": os.path.join(local, "kubeconfig")}
+        yield {"dir": local_dir, "ports": ports, "env": env, "kubeconfig": os.path.join(local_dir, "kubeconfig")}
     finally:
         run_playbook(os.path.join(REPO, "playbooks", "local_down.yml"), ports, env=env)
+
+
+@pytest.fixture(scope="session")
+def local_cluster(tmp_path_factory):
+    """The cluster shared by the tests that apply objects."""
+    with running_local_cluster(str(tmp_path_factory.mktemp("cluster"))) as cluster:
+        yield cluster

@@ -5,13 +5,14 @@ import os
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 import ssl
 
 import pytest
 
+from tests.integration.conftest import running_local_cluster
 from tests.support.playbooks import REPO, run_playbook
-from tests.support.processes import free_port
 
 
 def playbook(name):
@@ -20,16 +21,9 @@ def playbook(name):
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    local = str(tmp_path_factory.mktemp("local"))
-    ports = {"local_cluster_etcd_port": free_port(), "local_cluster_etcd_peer_port": free_port(),
-             "local_cluster_apiserver_port": free_port()}
-    env = {"KYMA_MTLS_LOCAL_DIR": local}
-    try:
-        up = run_playbook(playbook("local_up.yml"), ports, env=env)
-        assert up.returncode == 0, up.stdout[-4000:]
-        yield {"dir": local, "ports": ports, "env": env, "kubeconfig": os.path.join(local, "kubeconfig")}
-    finally:
-        run_playbook(playbook("local_down.yml"), ports, env=env)
+    """A cluster of this module's own: its tests kill etcd and stop it."""
+    with running_local_cluster(str(tmp_path_factory.mktemp("local"))) as info:
+        yield info
 
 
 def api_get(cluster, path):
