@@ -20,7 +20,7 @@ class DerError(ValueError):
 
 
 def read_tlv(data, offset):
-    """Return (tag, content_start, content_end, header_bytes_start) of the TLV at offset."""
+    """Return (tag, content_start, content_end) of the TLV at offset."""
     if offset + 2 > len(data):
         raise DerError("truncated DER at byte %d" % offset)
     tag = data[offset]

@@ -100,7 +100,8 @@ def start(name, argv, pid_file, log_file, ready, timeout, env=None, cwd=None):
         process = subprocess.Popen(  # pylint: disable=consider-using-with  # it outlives this module
             argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=cwd,
             env=dict(os.environ, **(env or {})), start_new_session=True, close_fds=True)
-    record = {"pid": process.pid, "argv": _cmdline(process.pid) or list(argv)}
+    # The argv as given: /proc shows it once exec has happened, which may not be the case yet here.
+    record = {"pid": process.pid, "argv": list(argv)}
     tmp = pid_file + ".tmp"
     with open(tmp, "w") as handle:
         json.dump(record, handle)
