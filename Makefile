@@ -18,9 +18,9 @@ CACHE_DIR ?= $(HOME)/.cache/kyma-mtls
 .PHONY: help venv collection shellcheck cluster-binaries up down status demo test unit integration molecule sanity lint bench build clean
 
 help:
-	@echo "make demo   start the local cluster, issue the tutorial's certificates, show what Envoy will match"
+	@echo "make demo   the whole tutorial locally: cluster, gateway (real Envoy), the main job, requests with client certificates"
 	@echo "make test   unit + integration tests, ansible-test sanity, ansible-lint (production)"
-	@echo "make up / make down / make status   the local cluster (real etcd + kube-apiserver)"
+	@echo "make up / make down / make status   the local cluster and gateway (real etcd, kube-apiserver, Envoy)"
 	@echo "make bench  benchmarks (ratios measured side by side)"
 
 $(STAMP): requirements.txt requirements-test.txt
@@ -52,10 +52,9 @@ down: collection
 status: collection
 	$(BIN)/ansible-playbook playbooks/local_status.yml
 
-demo: up
-	$(BIN)/ansible-playbook playbooks/expose_mtls.yml -e @playbooks/vars/local.yml
-	@echo "The objects are applied to the local cluster (.local/kubeconfig). Nothing serves them yet:"
-	@echo "the local gateway (real Envoy) is still to come, so no request is made. 'make down' stops the cluster."
+demo: collection cluster-binaries
+	$(BIN)/ansible-playbook playbooks/demo.yml -e @playbooks/vars/local.yml
+	@echo "The local cluster and gateway keep running (.local/demo.json says where); 'make down' stops them."
 
 test: unit integration molecule sanity lint
 

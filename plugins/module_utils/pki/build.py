@@ -18,7 +18,7 @@ EKU_BY_KIND = {
 }
 
 
-def _signature_hash(signing_key):
+def signature_hash(signing_key):
     if isinstance(signing_key, ec.EllipticCurvePrivateKey) and signing_key.curve.key_size > 256:
         return hashes.SHA384()
     return hashes.SHA256()
@@ -56,7 +56,7 @@ def build_certificate(spec, private_key, signer, now):
                    .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
                    .add_extension(_key_usage(cert_sign=True), critical=True)
                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key), critical=False))
-        return builder.sign(private_key, _signature_hash(private_key))
+        return builder.sign(private_key, signature_hash(private_key))
     builder = (builder.issuer_name(signer.certificate.subject)
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                .add_extension(_key_usage(key_encipherment=not isinstance(private_key, ec.EllipticCurvePrivateKey)),
@@ -66,7 +66,7 @@ def build_certificate(spec, private_key, signer, now):
     names = subject_alternative_names(spec)
     if names:
         builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
-    return builder.sign(signer.private_key, _signature_hash(signer.private_key))
+    return builder.sign(signer.private_key, signature_hash(signer.private_key))
 
 
 def _key_usage(cert_sign=False, key_encipherment=False):
