@@ -34,16 +34,25 @@ def pki_factory(tmp_path_factory):
     return make
 
 
+GATEWAY_PORTS = ("local_gateway_https_port", "local_gateway_http_port", "local_gateway_admin_port",
+                 "local_gateway_controller_port", "local_gateway_httpbin_port", "local_gateway_function_port")
+
+
 @contextlib.contextmanager
 def running_local_cluster(local_dir):
-    """A local cluster in a folder and on free ports of its own; stopped on the way out, even after a failure."""
+    """The local cluster and gateway in a folder and on free ports of their own; stopped on the way out,
+    even after a failure."""
     ports = {"local_cluster_etcd_port": free_port(), "local_cluster_etcd_peer_port": free_port(),
              "local_cluster_apiserver_port": free_port()}
+    ports.update({name: free_port() for name in GATEWAY_PORTS})
+    ports["local_gateway_sidecar_base_port"] = 0  # the controller picks free ports
     env = {"KYMA_MTLS_LOCAL_DIR": local_dir}
     try:
         up = run_playbook(os.path.join(REPO, "playbooks", "local_up.yml"), ports, env=env)
         assert up.returncode == 0, up.stdout[-4000:]
-        yield {"dir": local_dir, "ports": ports, "env": env, "kubeconfig": os.path.join(local_dir, "kubeconfig")}
+        yield {"dir": local_dir, "ports": ports, "env": env, "kubeconfig": os.path.join(local_dir, "kubeconfig"),
+               "socket": os.path.join(local_dir, "gateway", "https.sock"),
+               "controller": "http://127.0.0.1:%d" % ports["local_gateway_controller_port"]}
     finally:
         run_playbook(os.path.join(REPO, "playbooks", "local_down.yml"), ports, env=env)
 

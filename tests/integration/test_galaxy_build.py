@@ -6,6 +6,8 @@ import subprocess
 import sys
 import tarfile
 
+import yaml
+
 from tests.support.playbooks import REPO
 
 BIN = os.path.dirname(sys.executable)
@@ -16,10 +18,14 @@ def test_built_collection_installs_and_runs(tmp_path):
     subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", REPO, "--output-path", str(dist)],
                    check=True, capture_output=True, cwd=REPO)
     [tarball] = list(dist.iterdir())
-    assert tarball.name == "kyma-mtls-0.1.0.tar.gz"
+    with open(os.path.join(REPO, "galaxy.yml")) as handle:
+        assert tarball.name == "kyma-mtls-%s.tar.gz" % yaml.safe_load(handle)["version"]
     with tarfile.open(tarball) as archive:
         names = archive.getnames()
-    assert "plugins/modules/certificate.py" in names and "roles/local_cluster/meta/argument_specs.yml" in names
+    for shipped in ("plugins/modules/certificate.py", "plugins/modules/crl.py", "roles/local_cluster/meta/argument_specs.yml",
+                    "roles/local_gateway/files/mesh_controller.py", "plugins/module_utils/mesh/translate.py",
+                    "roles/verify/tasks/main.yml", "playbooks/demo.yml"):
+        assert shipped in names
     assert not [n for n in names if n.startswith((".venv", ".build", ".local", "tests/output"))]
 
     # A clean configuration, so this checkout (linked into .build/collections) is not seen as installed.

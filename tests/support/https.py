@@ -14,14 +14,14 @@ class _LoopbackConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-def get(port, host, path, ca, cert=None, key=None, headers=None):
-    """(status, headers dict, body text) of GET https://host:port/path."""
+def get(port, host, path, ca, cert=None, key=None, headers=None, method="GET"):
+    """(status, headers dict, body text) of a request (GET by default) to https://host:port/path."""
     context = ssl.create_default_context(cafile=ca)
     if cert:
         context.load_cert_chain(cert, key)
     connection = _LoopbackConnection(host, port, context=context, timeout=10)
     try:
-        connection.request("GET", path, headers=headers or {})
+        connection.request(method, path, headers=headers or {})
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), response.read().decode("utf-8")
     finally:

@@ -38,6 +38,9 @@ def http_connection_manager(stat_prefix, route_config, filters, forward, details
     }
     if gateway:
         config["use_remote_address"] = True
+        # Clients reach the local gateway on a port of its own, not 443: without the port, Host is
+        # what it would be in a cluster, so policies on hosts match as they would there.
+        config["strip_any_host_port"] = True
     return {"name": HCM, "typed_config": config}
 
 

@@ -11,11 +11,12 @@ BUILTIN_WORKLOADS = ("httpbin", "function")
 ENTRY_KEYS = {"name", "namespace", "port", "run", "address", "labels", "service_account"}
 
 
-def resolve_services(entries, default_namespace, sidecar_base_port, builtin_addresses):
+def resolve_services(entries, default_namespace, sidecar_port, builtin_addresses):
     """Translator service entries with addresses and sidecar ports; every mistake named.
 
     Each entry names a Service (name, namespace, port) and either run (a built-in local workload:
-    httpbin or function) or address (host:port of something already running).
+    httpbin or function) or address (host:port of something already running). sidecar_port(index)
+    gives the port of the entry's sidecar listener.
     """
     resolved, seen = [], set()
     for index, entry in enumerate(entries):
@@ -40,6 +41,6 @@ def resolve_services(entries, default_namespace, sidecar_base_port, builtin_addr
             raise MtlsError("%s: %s/%s port %d is listed twice" % (where, namespace, entry["name"], entry["port"]))
         seen.add(key)
         resolved.append({"name": entry["name"], "namespace": namespace, "port": entry["port"], "address": address,
-                         "sidecar_port": sidecar_base_port + index, "labels": entry.get("labels") or {},
+                         "sidecar_port": sidecar_port(index), "labels": entry.get("labels") or {},
                          "service_account": entry.get("service_account")})
     return resolved

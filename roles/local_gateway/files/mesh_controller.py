@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import sys
 import threading
 import time
@@ -230,14 +231,22 @@ def serve(controller, port):
     ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
 
 
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def main(path):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stdout)
     with open(path) as handle:
         config = json.load(handle)
     options = dict(config["options"])
     try:
+        base = config["sidecar_base_port"]
         options["services"] = resolve_services(config["services"], config["default_namespace"],
-                                               config["sidecar_base_port"], config["builtin_addresses"])
+                                               (lambda index: base + index) if base else (lambda index: free_port()),
+                                               config["builtin_addresses"])
     except MtlsError as exc:
         sys.exit("configuration error: %s" % exc)
     config["options"] = options
