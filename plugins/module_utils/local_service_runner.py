@@ -21,11 +21,12 @@ def ensure_service(params, check_mode=False):
         result.update(changed=changed, pid=pid if check_mode else None, running=bool(check_mode and pid))
         return result
     if check_mode:
-        result.update(changed=pid is None, pid=pid, running=pid is not None)
+        result.update(changed=pid is None or bool(params.get("restart")), pid=pid, running=pid is not None)
         return result
+    restarted = params.get("restart") and pid is not None and stop(pid_file)
     ready = {"port": params["ready_port"], "url": params["ready_url"], "ca": params["ready_ca"],
              "cert": params["ready_cert"], "key": params["ready_key"]}
     changed, pid = start(params["name"], params["command"], pid_file, log_file, ready, params["timeout"],
                          env={k: str(v) for k, v in params["environment"].items()})
-    result.update(changed=changed, pid=pid, running=True)
+    result.update(changed=changed or bool(restarted), pid=pid, running=True)
     return result

@@ -70,6 +70,11 @@ options:
   ready_key:
     description: Key of O(ready_cert).
     type: path
+  restart:
+    description:
+      - With O(state=started), stop the service first if it runs, for example because its configuration changed.
+    type: bool
+    default: false
   timeout:
     description: Seconds to wait for readiness.
     type: int
@@ -132,6 +137,7 @@ def main():
             "ready_cert": {"type": "path"},
             "ready_key": {"type": "path"},
             "timeout": {"type": "int", "default": 60},
+            "restart": {"type": "bool", "default": False},
         },
         required_if=[("state", "started", ["command"]), ("state", "started", ["ready_port", "ready_url"], True)],
         supports_check_mode=True,

@@ -134,8 +134,8 @@ def test_a_policy_change_reaches_envoy_without_a_restart(env):
     name = "httpbin-mtls-allowed-clients"
     policy = custom(env).get_namespaced_custom_object("security.istio.io", "v1", "kyma-mtls", "authorizationpolicies", name)
     original = policy["spec"]["rules"]
-    patch = {"spec": {"rules": [dict(original[0], when=[dict(original[0]["when"][0], notValues=original[0]["when"][0]
-                                                              ["notValues"] + ["O=example,CN=client1.example.com"])])]}}
+    subjects = original[0]["when"][0]["notValues"] + ["O=example,CN=client1.example.com"]
+    patch = {"spec": {"rules": [dict(original[0], when=[dict(original[0]["when"][0], notValues=subjects)])]}}
     custom(env).patch_namespaced_custom_object("security.istio.io", "v1", "kyma-mtls", "authorizationpolicies", name,
                                                patch)
     seen = eventually(env, "client1", 200)  # no sync: the controller's watch carries it
@@ -180,3 +180,29 @@ def test_unsupported_fields_are_named_and_fail_closed(env):
         api.delete_namespaced_custom_object("security.istio.io", "v1", "kyma-mtls", "authorizationpolicies", "deny-by-ip")
     assert sync(env)["errors"] == []
     assert eventually(env, "client2", 200)[-1] == 200
+
+
+def run_verify(env, allowed):
+    pki = env["pki"]
+    verify = {"verify_targets": [{"host": HTTPBIN, "path": "/headers"}], "verify_unix_socket": env["socket"],
+              "verify_server_ca": os.path.join(pki, "server-ca.crt"), "verify_client_ca": os.path.join(pki, "client-ca.crt"),
+              "verify_allowed": [dict(allowed, cert=os.path.join(pki, allowed["name"] + ".crt"),
+                                      key=os.path.join(pki, allowed["name"] + ".key"))],
+              "verify_timeout": 2}
+    return run_playbook(os.path.join(REPO, "tests", "integration", "playbooks", "verify.yml"), {"verify": verify},
+                        env=env["env"])
+
+
+def test_verify_fails_when_the_allowed_client_never_gets_in(env):
+    run = run_verify(env, {"name": "client1", "subject": "O=example,CN=client1.example.com"})
+    assert run.returncode != 0
+    task = run.tasks()["kyma.mtls.verify : Wait until the allowed client gets in, in seconds at most 2"]
+    assert task["failed"] and task["results"][0]["status"] == 403
+
+
+def test_verify_names_an_answer_that_is_not_the_expected_one(env):
+    run = run_verify(env, {"name": "client2", "subject": "O=example,CN=someone-else"})
+    assert run.returncode != 0
+    assert "FAIL httpbin.local.kyma.dev/headers as client2: 200, X-Client-Ssl-Cn: O=example,CN=client2.example.com, " \
+           "XFCC NOT valid: Subject is 'O=example,CN=client2.example.com', expected 'O=example,CN=someone-else' " \
+           "(expected O=example,CN=someone-else and a valid XFCC)" in run.stdout

@@ -67,9 +67,8 @@ def credential(secrets, ingress_namespace, credential_name, need_ca, field):
         material["ca"] = material["ca"] or _first(extra, ("cacert", "ca.crt"))
         material["crl"] = material["crl"] or extra.get("ca.crl")
     if need_ca and not material["ca"]:
-        raise Unsupported(field, "Secret %s/%s has no ca.crt (nor a Secret %s-cacert with cacert): MUTUAL TLS "
-                          "needs the CA that signs client certificates" % (ingress_namespace, credential_name,
-                                                                            credential_name))
+        raise Unsupported(field, "Secret %s/%s has no ca.crt (nor a Secret %s-cacert with cacert): MUTUAL TLS needs "
+                          "the CA that signs client certificates" % (ingress_namespace, credential_name, credential_name))
     return material
 
 

@@ -30,8 +30,8 @@ def resolve_services(entries, default_namespace, sidecar_port, builtin_addresses
             raise MtlsError("%s (%s): give exactly one of run (%s) or address (host:port)"
                             % (where, entry["name"], " or ".join(BUILTIN_WORKLOADS)))
         if entry.get("run") and entry["run"] not in BUILTIN_WORKLOADS:
-            raise MtlsError("%s (%s): run must be %s, got %r" % (where, entry["name"], " or ".join(BUILTIN_WORKLOADS),
-                                                                entry["run"]))
+            raise MtlsError("%s (%s): run must be %s, got %r"
+                            % (where, entry["name"], " or ".join(BUILTIN_WORKLOADS), entry["run"]))
         address = builtin_addresses[entry["run"]] if entry.get("run") else str(entry["address"])
         if not address.rpartition(":")[2].isdigit():
             raise MtlsError("%s (%s): address must be host:port, got %r" % (where, entry["name"], address))

@@ -247,4 +247,3 @@ def bound_gateways(virtual_service):
     """namespace/name of each gateway a VirtualService binds to ("mesh" is not a gateway)."""
     spec = virtual_service.get("spec") or {}
     return [_gateway_key(g, namespace(virtual_service)) for g in spec.get("gateways") or [] if g != "mesh"]
-

@@ -135,10 +135,9 @@ def _gateway_filter_chains(servers, virtual_services, workloads, gateway_rbac, r
                 merged[virtual_host["name"]]["routes"].extend(virtual_host["routes"])
             else:
                 merged[virtual_host["name"]] = dict(virtual_host, routes=list(virtual_host["routes"]))
-        manager = envoy.http_connection_manager(
-            "outbound_%d_http" % servers[0].port, {"name": "http.%d" % servers[0].port,
-                                                  "virtual_hosts": list(merged.values())},
-            gateway_rbac, "SANITIZE_SET", envoy.GATEWAY_XFCC, gateway=True)
+        route_config = {"name": "http.%d" % servers[0].port, "virtual_hosts": list(merged.values())}
+        manager = envoy.http_connection_manager("outbound_%d_http" % servers[0].port, route_config, gateway_rbac,
+                                                "SANITIZE_SET", envoy.GATEWAY_XFCC, gateway=True)
         chains.append({"filters": [manager]})
     return chains
 

@@ -14,8 +14,7 @@ import hashlib
 import json
 import os
 import time
-from urllib.error import URLError
-from urllib.request import urlopen
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.files import write_files
 
@@ -36,7 +35,7 @@ def write_xds(directory, version, listeners, clusters):
 
 
 def _stats(admin_port):
-    with urlopen("http://127.0.0.1:%d/stats?filter=(version_text|update_rejected)$" % admin_port, timeout=2) as answer:
+    with open_url("http://127.0.0.1:%d/stats?filter=(version_text|update_rejected)$" % admin_port, timeout=2) as answer:
         lines = answer.read().decode("utf-8").splitlines()
     values = {}
     for line in lines:
@@ -49,7 +48,7 @@ def envoy_versions(admin_port):
     """{'lds': version, 'cds': version, 'rejected': count} as Envoy reports them, or None if unreachable."""
     try:
         stats = _stats(admin_port)
-    except (OSError, URLError, ValueError):
+    except (OSError, ValueError, HTTPException):  # URLError and HTTPError are OSErrors
         return None
     return {"lds": stats.get("listener_manager.lds.version_text"),
             "cds": stats.get("cluster_manager.cds.version_text"),

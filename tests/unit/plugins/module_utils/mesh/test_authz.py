@@ -7,9 +7,9 @@ from tests.support.mesh_objects import GATEWAY_PRINCIPAL, policy
 LABELS = {"app": "httpbin", "version": "v1"}
 
 
-def filters(*policies, labels=LABELS, port=80):
+def filters(*policies, port=80):
     report = Report()
-    result = rbac_filters(list(policies), "kyma-mtls", labels, port, "istio-system", report)
+    result = rbac_filters(list(policies), "kyma-mtls", LABELS, port, "istio-system", report)
     return {f["typed_config"]["rules"]["action"]: f["typed_config"]["rules"]["policies"] for f in result}, report.errors
 
 
