@@ -14,6 +14,8 @@ import hashlib
 import json
 import os
 import time
+from http.client import HTTPException
+
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.files import write_files
