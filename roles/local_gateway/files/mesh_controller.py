@@ -39,7 +39,7 @@ from ansible_collections.kyma.mtls.plugins.module_utils.mesh.xds_files import (
     envoy_versions, version_of, wait_for_envoy, write_xds)
 
 LOG = logging.getLogger("mesh-controller")
-DEBOUNCE = 0.05
+DEBOUNCE = 0.01  # coalesces the events of one batched apply; enforcement ~50 ms after an API write
 ABSENT_RETRY = 5.0
 
 
