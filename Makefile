@@ -88,9 +88,10 @@ sanity: venv shellcheck
 lint: collection
 	$(BIN)/ansible-lint --profile production --offline
 
-bench: collection
+bench: collection cluster-binaries
 	$(BIN)/python bench/xfcc_parse.py
 	$(BIN)/python bench/certificate_fleet.py
+	cd bench && $(BIN)/python gateway_load.py && $(BIN)/python policy_propagation.py
 
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path .build/dist

@@ -16,24 +16,11 @@ import json
 import os
 import statistics
 import subprocess
-import sys
-import tempfile
-import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.dirname(sys.executable)
-PORTS = ["-e", "local_cluster_etcd_port=43790", "-e", "local_cluster_etcd_peer_port=43800",
-         "-e", "local_cluster_apiserver_port=46443"]
+from local_env import LocalEnvironment, run
+
 KINDS = "namespace/kyma-mtls serviceaccount/httpbin service/httpbin deployment/httpbin gateway/kyma-mtls-gateway " \
         "virtualservice/httpbin-mtls authorizationpolicy/httpbin-mtls-allowed-clients"
-
-
-def timed(argv, env):
-    start = time.perf_counter()
-    done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit("%s failed:\n%s\n%s" % (" ".join(argv[:3]), done.stdout[-3000:], done.stderr[-3000:]))
-    return time.perf_counter() - start, done.stdout
 
 
 def export_manifests(env, path):
@@ -62,26 +49,23 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    local = tempfile.mkdtemp(prefix="bench-converge-")
-    env = dict(os.environ, KYMA_MTLS_LOCAL_DIR=local, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
-               KUBECONFIG=os.path.join(local, "kubeconfig"), PATH=BIN + os.pathsep + os.environ["PATH"])
-    playbook = [os.path.join(BIN, "ansible-playbook"), "playbooks/expose_mtls.yml", "-e", "@playbooks/vars/local.yml"]
-    manifests = os.path.join(local, "manifests.json")
-    kubectl = ["kubectl", "apply", "--server-side", "--field-manager=bench", "--force-conflicts", "-f", manifests]
-    timed([os.path.join(BIN, "ansible-playbook"), "playbooks/local_up.yml"] + PORTS, env)
-    try:
-        converge, dummy = timed(playbook, env)
+    # httpbin only (the Function is the local gateway's stand-in): these objects are what kubectl applies too.
+    job = ["playbooks/expose_mtls.yml", "-e", "@playbooks/vars/local.yml", "-e", json.dumps(
+        {"mtls_workloads": [{"name": "httpbin", "port": 8000, "host": "httpbin", "labels": {"app": "httpbin"}}]})]
+    with LocalEnvironment(gateway=False) as local:
+        env = local.env
+        manifests = os.path.join(local.dir, "manifests.json")
+        kubectl = ["kubectl", "apply", "--server-side", "--field-manager=bench", "--force-conflicts", "-f", manifests]
+        converge, dummy = local.playbook(*job)
         count = export_manifests(env, manifests)
         idempotent, kubectl_noop = [], []
         for dummy in range(args.rounds):
-            seconds, out = timed(playbook, env)
+            seconds, out = local.playbook(*job)
             assert "changed=0" in out, out[-2000:]
             idempotent.append(seconds)
-            kubectl_noop.append(timed(kubectl, env)[0])
-        timed(playbook + ["-e", "mtls_state=absent"], env)
-        kubectl_fresh = timed(kubectl, env)[0]
-    finally:
-        timed([os.path.join(BIN, "ansible-playbook"), "playbooks/local_down.yml"] + PORTS, env)
+            kubectl_noop.append(run(kubectl, env)[0])
+        local.playbook(*(job + ["-e", "mtls_state=absent"]))
+        kubectl_fresh = run(kubectl, env)[0]
     idem, noop = statistics.median(idempotent), statistics.median(kubectl_noop)
     print("%d objects; medians of %d rounds for the repeated runs" % (count, args.rounds))
     print("  ansible converge (fresh, with certificates)  %6.2f s" % converge)

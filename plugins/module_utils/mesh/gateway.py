@@ -21,7 +21,7 @@ TLS_VERSIONS = {"TLS_AUTO": "TLS_AUTO", "TLSV1_0": "TLSv1_0", "TLSV1_1": "TLSv1_
 TLS_MODES = ("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL")
 DOWNSTREAM_TLS = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
 
-Server = namedtuple("Server", ["gateway", "gateway_key", "index", "port", "protocol", "hosts", "tls",
+Server = namedtuple("Server", ["gateway", "gateway_key", "index", "port", "protocol", "hosts", "tls", "mode",
                                "https_redirect"])
 
 
@@ -129,18 +129,18 @@ def gateway_servers(gateway, secrets, ingress_namespace, report):
                 if not tls:
                     raise Unsupported(field + ".tls", "is required for protocol HTTPS")
                 context = _tls_context(tls, secrets, ingress_namespace, field + ".tls")
-                redirect = False
+                mode, redirect = tls.get("mode", "SIMPLE"), False
             elif protocol == "HTTP":
                 if tls:
                     check_fields(tls, {"httpsRedirect"}, field + ".tls")
-                context, redirect = None, bool((tls or {}).get("httpsRedirect"))
+                context, mode, redirect = None, "none", bool((tls or {}).get("httpsRedirect"))
             else:
                 raise Unsupported(field + ".port.protocol", "%s is not supported by the local gateway (HTTP, HTTPS)"
                                   % (port.get("protocol") or "(empty)"))
             if not server.get("hosts"):
                 raise Unsupported(field + ".hosts", "must name at least one host")
             servers.append(Server(gateway, gateway_key, index, port.get("number"), protocol,
-                                  list(server["hosts"]), context, redirect))
+                                  list(server["hosts"]), context, mode, redirect))
         except Unsupported as exc:
             report.unsupported(gateway, exc)
     return servers

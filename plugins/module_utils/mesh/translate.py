@@ -28,7 +28,7 @@ from ansible_collections.kyma.mtls.plugins.module_utils.mesh.gateway import (
 from ansible_collections.kyma.mtls.plugins.module_utils.mesh.identity import spiffe_id
 from ansible_collections.kyma.mtls.plugins.module_utils.mesh.objects import (
     Report, Unsupported, creation_order, name, namespace, ref, spec)
-from ansible_collections.kyma.mtls.plugins.module_utils.mesh.routes import bound_gateways, http_routes
+from ansible_collections.kyma.mtls.plugins.module_utils.mesh.routes import bound_gateways, cluster_name, http_routes
 from ansible_collections.kyma.mtls.plugins.module_utils.mesh.workloads import build_workloads
 
 KINDS = ("gateways", "virtualservices", "apirules", "authorizationpolicies", "secrets", "services", "deployments")
@@ -172,7 +172,7 @@ def translate(snapshot, options, identities):
             listeners.append(envoy.gateway_listener(entry, chains, any(s.tls for s in port_servers)))
         for server in port_servers:
             summary["servers"].append({"gateway": server.gateway_key, "port": port, "hosts": server.hosts,
-                                       "tls": (spec(server.gateway)["servers"][server.index].get("tls") or {}).get("mode", "none"),
+                                       "tls": server.mode,
                                        "local": [e.get("address") or e.get("pipe") for e in options["listen"]
                                                  if e["port"] == port]})
 
@@ -181,9 +181,8 @@ def translate(snapshot, options, identities):
         cert, key, workload_id = identities.workload(workload.namespace, workload.service_account)
         rbac = rbac_filters(policies, workload.namespace, workload.labels, workload.target_port,
                             options["root_namespace"], report)
-        clusters.append(envoy.outbound_cluster(
-            "outbound|%d||%s" % (workload.port, workload.fqdn), workload, gateway_identity, workload_id,
-            identities.ca_pem))
+        clusters.append(envoy.outbound_cluster(cluster_name(workload.fqdn, workload.port), workload, gateway_identity,
+                                               workload_id, identities.ca_pem))
         clusters.append(envoy.inbound_cluster(workload))
         listeners.append(envoy.sidecar_listener(workload, (cert, key, workload_id), identities.ca_pem, rbac))
         summary["workloads"].append({
