@@ -52,8 +52,8 @@ def main():
         args.connections, args.seconds, args.rounds))
     for name, label in (("direct", "straight to httpbin (HTTP)        "), ("gateway", "through the gateway (mTLS, 2 hops)")):
         m = median[name]
-        print("  %s %8.0f req/s   p50 %6.2f ms   p99 %6.2f ms   non-200: %d" % (label, m["qps"], m["p50"], m["p99"],
-                                                                                 m["errors"]))
+        print("  %s %8.0f req/s   p50 %6.2f ms   p99 %6.2f ms   non-200: %d"
+              % (label, m["qps"], m["p50"], m["p99"], m["errors"]))
     print("ratios (gateway / direct): throughput %.2fx   p50 %.2fx   p99 %.2fx" % (
         median["gateway"]["qps"] / median["direct"]["qps"], median["gateway"]["p50"] / median["direct"]["p50"],
         median["gateway"]["p99"] / median["direct"]["p99"]))

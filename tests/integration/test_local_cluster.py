@@ -105,3 +105,13 @@ def test_stop_leaves_no_process_and_no_port(cluster):
                               capture_output=True, check=False).returncode != 0, "port %d still open" % port
     again = run_playbook(playbook("local_down.yml"), cluster["ports"], env=cluster["env"])
     assert again.returncode == 0 and again.changed() == 0
+    for run_dir in (os.path.join(cluster["dir"], "cluster", "run"), os.path.join(cluster["dir"], "gateway", "run")):
+        assert not [f for f in os.listdir(run_dir) if f.endswith(".pid")]
+
+
+def test_check_mode_on_a_stopped_environment_starts_nothing(cluster):
+    checked = run_playbook(playbook("local_up.yml"), cluster["ports"], check=True, env=cluster["env"])
+    assert checked.returncode == 0, checked.stdout[-3000:]
+    assert checked.changed() > 0
+    for run_dir in (os.path.join(cluster["dir"], "cluster", "run"), os.path.join(cluster["dir"], "gateway", "run")):
+        assert not [f for f in os.listdir(run_dir) if f.endswith(".pid")]

@@ -1,0 +1,30 @@
+"""Reading and writing objects of a real apiserver by REST path, with the kubernetes client."""
+
+import json
+
+from kubernetes import config as k8s_config
+
+
+class Kube:
+    def __init__(self, kubeconfig, context="kyma-mtls-local"):
+        self.client = k8s_config.new_client_from_config(config_file=kubeconfig, context=context)
+
+    def _call(self, method, path, body=None):
+        """(status, decoded JSON body) of a request to the apiserver."""
+        response = self.client.call_api(method, self.client.configuration.host + path, body=body,
+                                        header_params={"Content-Type": "application/json", "Accept": "application/json"})
+        response.read()
+        return response.status, json.loads(response.data)
+
+    def get(self, path):
+        """The object at path, or None when the apiserver answers 404."""
+        status, body = self._call("GET", path)
+        if status == 404:
+            return None
+        assert status == 200, body
+        return body
+
+    def create(self, path, body):
+        status, created = self._call("POST", path, body)
+        assert status == 201, created
+        return created
