@@ -8,7 +8,7 @@ namespace's Secrets, Services and Deployments; after every change it translates 
 (kyma.mtls mesh module_utils), hands Envoy the result through the files Envoy watches, and waits
 until Envoy reports the new version. On 127.0.0.1 it answers:
 
-  GET  /healthz  200 once a configuration has been written
+  GET  /healthz  200 once Envoy's bootstrap and a configuration have been written
   GET  /status   the last translation: version, Envoy's answer, errors, what is served
   POST /sync     list everything again, translate, deliver, wait for Envoy; then /status
 
@@ -32,11 +32,13 @@ from kubernetes import watch as k8s_watch
 from kubernetes.client.rest import ApiException
 
 from ansible_collections.kyma.mtls.plugins.module_utils.errors import MtlsError
+from ansible_collections.kyma.mtls.plugins.module_utils.mesh.envoy import bootstrap
 from ansible_collections.kyma.mtls.plugins.module_utils.mesh.identity import MeshIdentities
 from ansible_collections.kyma.mtls.plugins.module_utils.mesh.local_config import resolve_services
 from ansible_collections.kyma.mtls.plugins.module_utils.mesh.translate import translate
 from ansible_collections.kyma.mtls.plugins.module_utils.mesh.xds_files import (
-    envoy_versions, version_of, wait_for_envoy, write_xds)
+    CDS, LDS, envoy_versions, version_of, wait_for_envoy, write_xds)
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.files import write_files
 
 LOG = logging.getLogger("mesh-controller")
 DEBOUNCE = 0.01  # coalesces the events of one batched apply; enforcement ~50 ms after an API write
@@ -251,6 +253,9 @@ def main(path):
     config["options"] = options
     k8s_config.load_kube_config(config_file=config["kubeconfig"], context=config.get("context"))
     os.makedirs(config["xds_dir"], mode=0o700, exist_ok=True)
+    xds = config["xds_dir"]
+    envoy = bootstrap(config["envoy_admin_port"], os.path.join(xds, LDS), os.path.join(xds, CDS), xds)
+    write_files([(config["envoy_bootstrap"], json.dumps(envoy, indent=2).encode("utf-8"), 0o600)])
     controller = Controller(config, sources(options.get("ingress_namespace", "istio-system")))
     controller.cache.relist_all()
     controller.render()
