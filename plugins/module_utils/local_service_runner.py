@@ -16,6 +16,13 @@ def ensure_service(params, check_mode=False):
     pid = running_pid(pid_file)
     # A pid file without its process: the service died without being stopped.
     result = {"log_file": log_file, "crashed": pid is None and os.path.exists(pid_file)}
+    if params["state"] == "status":
+        result.update(changed=False, pid=pid, running=pid is not None,
+                      status="running (pid %d)" % pid if pid is not None else "crashed" if result["crashed"] else "stopped")
+        if result["crashed"]:
+            result["failure"] = "%s has crashed (its pid file is there, its process is not); see %s" % (
+                params["name"], log_file)
+        return result
     if params["state"] == "stopped":
         changed = pid is not None if check_mode else stop(pid_file)
         result.update(changed=changed, pid=pid if check_mode else None, running=bool(check_mode and pid))

@@ -36,9 +36,12 @@ options:
     type: str
     required: true
   state:
-    description: C(started) starts the service if needed and waits until ready; C(stopped) stops it.
+    description:
+      - C(started) starts the service if needed and waits until ready; C(stopped) stops it.
+      - C(status) changes nothing; it reports whether the service runs and fails when it has crashed (its pid
+        file is there, its process is not), naming its log.
     type: str
-    choices: [started, stopped]
+    choices: [started, stopped, status]
     default: started
   command:
     description: The program (absolute path) and its arguments. Required with O(state=started).
@@ -95,6 +98,12 @@ EXAMPLES = r"""
     name: etcd
     state: stopped
     pid_file: /var/tmp/etcd.pid
+
+- name: Fail if it has crashed
+  kyma.mtls.local_service:
+    name: etcd
+    state: status
+    pid_file: /var/tmp/etcd.pid
 """
 
 RETURN = r"""
@@ -114,6 +123,10 @@ log_file:
   description: The service's log.
   returned: always
   type: str
+status:
+  description: With O(state=status), C(running (pid N)), C(stopped) or C(crashed).
+  returned: when state is status
+  type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -126,7 +139,7 @@ def main():
     module = AnsibleModule(
         argument_spec={
             "name": {"type": "str", "required": True},
-            "state": {"type": "str", "choices": ["started", "stopped"], "default": "started"},
+            "state": {"type": "str", "choices": ["started", "stopped", "status"], "default": "started"},
             "command": {"type": "list", "elements": "str"},
             "pid_file": {"type": "path", "required": True},
             "log_file": {"type": "path"},
