@@ -6,21 +6,28 @@ VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-test.txt | md5sum | cut -c1-12)
 COLLECTIONS := $(CURDIR)/.build/collections
-LINK := $(COLLECTIONS)/ansible_collections/kyma/mtls
 SANITY_ROOT := $(CURDIR)/.build/sanity/ansible_collections/kyma/mtls
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
+# The local environment's folder (cluster data, certificates, logs); Molecule and tests use their own.
+export KYMA_MTLS_LOCAL_DIR ?= $(CURDIR)/.local
 
-KUBERNETES_VERSION ?= v1.34.4
 CACHE_DIR ?= $(HOME)/.cache/kyma-mtls
+BUILD := bash localenv/scripts/build_binaries.sh
+# The versions the local environment's roles pin (one place: their defaults).
+version = $(shell sed -n 's/^$(1): //p' localenv/roles/$(2)/defaults/main.yml)
+KUBERNETES_VERSION := $(call version,cluster_kubernetes_version,cluster)
+ISTIO_VERSION := $(call version,istio_version,istio)
+HELM_VERSION := $(call version,istio_helm_version,istio)
 
-.PHONY: help venv collection shellcheck cluster-binaries up down status demo test unit integration molecule sanity lint bench build clean
+.PHONY: help venv collection system-packages binaries up down status demo test unit integration molecule sanity lint bench build clean
 
 help:
-	@echo "make demo   the whole tutorial locally: cluster, gateway (real Envoy), the main job, requests with client certificates"
-	@echo "make test   unit + integration tests, ansible-test sanity, ansible-lint (production)"
-	@echo "make up / make down / make status   the local cluster and gateway (real etcd, kube-apiserver, Envoy)"
+	@echo "make demo   the whole tutorial locally: Kubernetes, istiod, the ingress gateway, the main job, requests with client certificates"
+	@echo "make test   unit + integration tests, Molecule, ansible-test sanity, ansible-lint (production)"
+	@echo "make up / make down / make status   the local environment (real Kubernetes control plane, istiod, Envoy)"
+	@echo "make binaries   build kube-apiserver & co, istiod, pilot-agent and helm once (cached in $(CACHE_DIR))"
 	@echo "make bench  benchmarks (ratios measured side by side)"
 
 $(STAMP): requirements.txt requirements-test.txt
@@ -33,50 +40,57 @@ $(STAMP): requirements.txt requirements-test.txt
 
 venv: $(STAMP)
 
-# The collection is importable as ansible_collections.kyma.mtls through a link to this checkout.
+# kyma.mtls (this checkout) and kyma_mtls.localenv (its local environment, never in the built
+# collection) are importable from .build/collections through links.
 collection: venv
-	@mkdir -p $(dir $(LINK))
-	@ln -sfn ../../../.. $(LINK)
+	@mkdir -p $(COLLECTIONS)/ansible_collections/kyma $(COLLECTIONS)/ansible_collections/kyma_mtls
+	@ln -sfn ../../../.. $(COLLECTIONS)/ansible_collections/kyma/mtls
+	@ln -sfn ../../../../localenv $(COLLECTIONS)/ansible_collections/kyma_mtls/localenv
 
-# Build (once per version, with progress) the kube-apiserver the local cluster runs.
-cluster-binaries:
-	@if [ -n "$${KUBEBUILDER_ASSETS:-}" ]; then echo "using binaries from KUBEBUILDER_ASSETS=$$KUBEBUILDER_ASSETS"; \
-	else bash roles/local_cluster/files/build_kube_apiserver.sh $(KUBERNETES_VERSION) $(CACHE_DIR); fi
+# Debian packages: iptables (Istio's init container sets up each pod's traffic capture) and
+# shellcheck (ansible-test checks the scripts with it).
+system-packages:
+	@missing=$$(for c in iptables-restore shellcheck; do command -v $$c >/dev/null || echo $$c; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iptables shellcheck >/dev/null; \
+	  else echo "missing: $$missing; run: sudo apt-get install iptables shellcheck" >&2; exit 1; fi; fi
 
-up: collection cluster-binaries
-	$(BIN)/ansible-playbook playbooks/local_up.yml
+# Build (once per version, with progress) what the local environment runs. KUBEBUILDER_ASSETS and
+# KYMA_MTLS_ISTIO_HOME name prebuilt binaries instead (see localenv/README.md).
+binaries:
+	$(BUILD) kubernetes $(KUBERNETES_VERSION) $(CACHE_DIR)
+	@if [ -n "$${KYMA_MTLS_ISTIO_HOME:-}" ]; then echo "using Istio from KYMA_MTLS_ISTIO_HOME=$$KYMA_MTLS_ISTIO_HOME"; \
+	else $(BUILD) istio $(ISTIO_VERSION) $(CACHE_DIR); fi
+	$(BUILD) helm $(HELM_VERSION) $(CACHE_DIR)
+
+up: collection system-packages binaries
+	$(BIN)/ansible-playbook localenv/playbooks/up.yml
 
 down: collection
-	$(BIN)/ansible-playbook playbooks/local_down.yml
+	$(BIN)/ansible-playbook localenv/playbooks/down.yml
 
 status: collection
-	$(BIN)/ansible-playbook playbooks/local_status.yml
+	$(BIN)/ansible-playbook localenv/playbooks/status.yml
 
-demo: collection cluster-binaries
-	$(BIN)/ansible-playbook playbooks/demo.yml -e @playbooks/vars/local.yml
-	@echo "The local cluster and gateway keep running (.local/demo.json says where); 'make down' stops them."
+demo: collection system-packages binaries
+	$(BIN)/ansible-playbook localenv/playbooks/demo.yml -e @localenv/vars/local.yml
+	@echo "The local environment keeps running ($(KYMA_MTLS_LOCAL_DIR)/demo.json says where); 'make down' stops it."
 
 test: unit integration molecule sanity lint
 
 unit: collection
 	$(BIN)/python -m pytest tests/unit
 
-integration: collection cluster-binaries
+integration: collection system-packages binaries
 	$(BIN)/python -m pytest tests/integration
 
-# Molecule: default = the local cluster; cluster = KUBECONFIG's cluster (says it is skipped without one).
-molecule: collection cluster-binaries
+# Molecule: default = the local environment; cluster = KUBECONFIG's cluster (says it is skipped without one).
+molecule: collection system-packages binaries
 	$(BIN)/molecule test --all
 
 # ansible-test wants the collection at ansible_collections/kyma/mtls inside a git tree, and makes a
 # virtual environment per test whose pip it bootstraps with a script it cannot download here.
-# shellcheck (Debian package) lets ansible-test check the roles' shell scripts.
-shellcheck:
-	@command -v shellcheck >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; \
-	  else echo "shellcheck is missing: sudo apt-get install shellcheck" >&2; exit 1; fi; }
-
-sanity: venv shellcheck
+sanity: venv system-packages
 	rm -rf $(dir $(SANITY_ROOT))mtls && mkdir -p $(SANITY_ROOT)
 	git ls-files -co --exclude-standard -z | xargs -0 tar -cf - | tar -xf - -C $(SANITY_ROOT)
 	cd $(SANITY_ROOT) && git init -q && git add -A
@@ -88,7 +102,7 @@ sanity: venv shellcheck
 lint: collection
 	$(BIN)/ansible-lint --profile production --offline
 
-bench: collection cluster-binaries
+bench: collection system-packages binaries
 	$(BIN)/python bench/xfcc_parse.py
 	$(BIN)/python bench/certificate_fleet.py
 	cd bench && $(BIN)/python gateway_load.py && $(BIN)/python policy_propagation.py

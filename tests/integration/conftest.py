@@ -34,31 +34,29 @@ def pki_factory(tmp_path_factory):
     return make
 
 
-GATEWAY_PORTS = ("local_gateway_https_port", "local_gateway_http_port", "local_gateway_admin_port",
-                 "local_gateway_controller_port", "local_gateway_httpbin_port", "local_gateway_function_port")
+# Every port of the local environment on 127.0.0.1, so that an environment of a test never meets
+# another one (make demo's, Molecule's); the ports pods see inside their own namespaces stay as in a cluster.
+PORTS = ("cluster_etcd_port", "cluster_etcd_peer_port", "cluster_apiserver_port", "cluster_controller_manager_port",
+         "cluster_scheduler_port", "istio_http_port", "istio_xds_port", "istio_monitoring_port", "istio_webhook_port",
+         "istio_ctrlz_port", "node_status_port", "node_https_port", "node_http_port")
+
+
+def localenv_playbook(name):
+    return os.path.join(REPO, "localenv", "playbooks", name)
 
 
 @contextlib.contextmanager
-def running_local_cluster(local_dir):
-    """The local cluster and gateway in a folder and on free ports of their own; stopped on the way out,
-    even after a failure."""
-    ports = {"local_cluster_etcd_port": free_port(), "local_cluster_etcd_peer_port": free_port(),
-             "local_cluster_apiserver_port": free_port()}
-    ports.update({name: free_port() for name in GATEWAY_PORTS})
-    ports["local_gateway_sidecar_base_port"] = 0  # the controller picks free ports
+def running_local_environment(local_dir):
+    """The local environment in a folder and on free ports of its own; stopped on the way out, even
+    after a failure."""
+    ports = {name: free_port() for name in PORTS}
     env = {"KYMA_MTLS_LOCAL_DIR": local_dir}
     try:
-        up = run_playbook(os.path.join(REPO, "playbooks", "local_up.yml"), ports, env=env)
+        up = run_playbook(localenv_playbook("up.yml"), ports, env=env)
         assert up.returncode == 0, up.stdout[-4000:]
         yield {"dir": local_dir, "ports": ports, "env": env, "kubeconfig": os.path.join(local_dir, "kubeconfig"),
-               "socket": os.path.join(local_dir, "gateway", "https.sock"),
-               "controller": "http://127.0.0.1:%d" % ports["local_gateway_controller_port"]}
+               "socket": os.path.join(local_dir, "node", "https.sock"), "https": ports["node_https_port"],
+               "istiod": "http://127.0.0.1:%d" % ports["istio_http_port"],
+               "node": "http://127.0.0.1:%d" % ports["node_status_port"]}
     finally:
-        run_playbook(os.path.join(REPO, "playbooks", "local_down.yml"), ports, env=env)
-
-
-@pytest.fixture(scope="session")
-def local_cluster(tmp_path_factory):
-    """The cluster shared by the tests that apply objects."""
-    with running_local_cluster(str(tmp_path_factory.mktemp("cluster"))) as cluster:
-        yield cluster
+        run_playbook(localenv_playbook("down.yml"), ports, env=env)

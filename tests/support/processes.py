@@ -1,15 +1,39 @@
 """Start a server process, wait until it answers, and always stop it."""
 
 import os
+import random
 import socket
 import subprocess
 import time
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as handle:
+            low, high = (int(n) for n in handle.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_TAKEN = set()
+
+
 def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port below the ephemeral range: a port from that range may be taken as the source port
+    of some outgoing connection (to the apiserver, say) before the server meant to listen on it starts."""
+    low = _ephemeral_range()[0]
+    while True:
+        port = random.randint(10000, low - 1)
+        if port in _TAKEN:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _TAKEN.add(port)
+        return port
 
 
 def wait_for_port(port, timeout=30.0, process=None):
