@@ -105,7 +105,7 @@ lint: collection
 bench: collection system-packages binaries
 	$(BIN)/python bench/xfcc_parse.py
 	$(BIN)/python bench/certificate_fleet.py
-	cd bench && $(BIN)/python gateway_load.py && $(BIN)/python policy_propagation.py
+	cd bench && $(BIN)/python environment.py && $(BIN)/python gateway_load.py && $(BIN)/python policy_propagation.py
 
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path .build/dist

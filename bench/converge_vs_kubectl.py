@@ -49,10 +49,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    # httpbin only (the Function is the local gateway's stand-in): these objects are what kubectl applies too.
-    job = ["playbooks/expose_mtls.yml", "-e", "@playbooks/vars/local.yml", "-e", json.dumps(
+    # httpbin only: these objects are what kubectl applies too.
+    job = ["playbooks/expose_mtls.yml", "-e", "@localenv/vars/local.yml", "-e", json.dumps(
         {"mtls_workloads": [{"name": "httpbin", "port": 8000, "host": "httpbin", "labels": {"app": "httpbin"}}]})]
-    with LocalEnvironment(gateway=False) as local:
+    with LocalEnvironment() as local:
         env = local.env
         manifests = os.path.join(local.dir, "manifests.json")
         kubectl = ["kubectl", "apply", "--server-side", "--field-manager=bench", "--force-conflicts", "-f", manifests]

@@ -1,8 +1,11 @@
-"""Requests through the local gateway (mTLS + sidecar mTLS + RBAC) next to straight to httpbin, in one run.
+"""Requests through the ingress gateway next to straight to httpbin, in one run.
 
-Both paths end at the same httpbin (gunicorn); the load comes from fortio (Istio's load tool, built
-once from the Go module proxy: no Debian load tool presents client certificates), with the same
-connections and duration, the two alternating --rounds times; medians are printed, and ratios.
+Through the gateway: the local load balancer, the ingress gateway's Envoy (client-certificate TLS),
+Istio mTLS to httpbin's sidecar Envoy (iptables capture, RBAC with the role's DENY policy), httpbin;
+all configured by istiod. Straight: the same httpbin program (gunicorn, same workers and threads)
+on the host's 127.0.0.1, plain HTTP. The load comes from fortio (Istio's load tool, built once from
+the Go module proxy: no Debian load tool presents client certificates), with the same connections
+and duration, the two alternating --rounds times; medians are printed, and ratios.
 
     .venv/bin/python bench/gateway_load.py [--rounds 3] [--seconds 10] [--connections 8]
 """
@@ -12,8 +15,12 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 
-from local_env import LocalEnvironment, fortio
+from local_env import REPO, LocalEnvironment, fortio, free_port
+
+# The program and settings the local node runs for the httpbin images (localenv/roles/node/vars/main.yml).
+HTTPBIN = ["-m", "gunicorn", "--worker-class=gthread", "--threads=8", "--workers=1", "httpbin:app"]
 
 HOST = "httpbin.local.kyma.dev"
 
@@ -35,22 +42,25 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
     binary = fortio()
-    with LocalEnvironment() as local:
-        local.playbook("playbooks/expose_mtls.yml", "-e", "@playbooks/vars/local.yml")
+    httpbin_port = free_port()
+    with LocalEnvironment() as local, subprocess.Popen(  # the same httpbin, on the host
+            [sys.executable] + HTTPBIN[:2] + ["--bind=127.0.0.1:%d" % httpbin_port] + HTTPBIN[2:],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as direct_httpbin:
+        local.playbook("playbooks/expose_mtls.yml", "-e", "@localenv/vars/local.yml")
         local.sync()
-        port = local.ports["local_gateway_https_port"]
-        gateway = ("https://%s:%d/headers" % (HOST, port),
+        gateway = ("https://%s:%d/headers" % (HOST, local.https),
                    ["-resolve", "127.0.0.1", "-cacert", os.path.join(local.pki, "server-ca.crt"),
                     "-cert", os.path.join(local.pki, "client2.crt"), "-key", os.path.join(local.pki, "client2.key")])
-        direct = ("http://127.0.0.1:%d/headers" % local.ports["local_gateway_httpbin_port"], [])
+        direct = ("http://127.0.0.1:%d/headers" % httpbin_port, [])
         results = {"gateway": [], "direct": []}
         for dummy in range(args.rounds):
             for name, (url, extra) in (("direct", direct), ("gateway", gateway)):
                 results[name].append(load(binary, url, args.seconds, args.connections, extra))
+        direct_httpbin.terminate()
     median = {name: {k: statistics.median(r[k] for r in runs) for k in runs[0]} for name, runs in results.items()}
     print("fortio, %d connections, %d s per run, medians of %d alternating rounds, GET /headers" % (
         args.connections, args.seconds, args.rounds))
-    for name, label in (("direct", "straight to httpbin (HTTP)        "), ("gateway", "through the gateway (mTLS, 2 hops)")):
+    for name, label in (("direct", "straight to httpbin (HTTP)            "), ("gateway", "through the gateway (LB, mTLS, 2 Envoys)")):
         m = median[name]
         print("  %s %8.0f req/s   p50 %6.2f ms   p99 %6.2f ms   non-200: %d"
               % (label, m["qps"], m["p50"], m["p99"], m["errors"]))

@@ -1,45 +1,33 @@
-"""A local cluster and gateway of a benchmark's own (temporary folder, ports of its own), and its tools.
+"""A local environment of a benchmark's own (temporary folder, ports of its own), and its tools.
 
-    with LocalEnvironment() as local:        # playbooks/local_up.yml ... local_down.yml
-        local.playbook("playbooks/expose_mtls.yml", "-e", "@playbooks/vars/local.yml")
+    with LocalEnvironment() as local:        # localenv/playbooks/up.yml ... down.yml
+        local.playbook("playbooks/expose_mtls.yml", "-e", "@localenv/vars/local.yml")
 """
 
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+from tests.support.localenv import PORTS  # noqa: E402  pylint: disable=wrong-import-position
+from tests.support.processes import free_port  # noqa: E402  pylint: disable=wrong-import-position
 BIN = os.path.dirname(sys.executable)
 FORTIO_VERSION = "v1.66.5"
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class LocalEnvironment:
-    def __init__(self, gateway=True):
+    def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="kyma-mtls-bench-")
-        names = ["local_cluster_etcd_port", "local_cluster_etcd_peer_port", "local_cluster_apiserver_port"]
-        if gateway:
-            names += ["local_gateway_https_port", "local_gateway_http_port", "local_gateway_admin_port",
-                      "local_gateway_controller_port", "local_gateway_httpbin_port", "local_gateway_function_port"]
-        self.ports = {name: free_port() for name in names}
-        if gateway:
-            self.ports["local_gateway_sidecar_base_port"] = 0
-        else:
-            self.ports["local_up_gateway"] = False
+        self.ports = {name: free_port() for name in PORTS}
         self.env = dict(os.environ, KYMA_MTLS_LOCAL_DIR=self.dir, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
                         KUBECONFIG=os.path.join(self.dir, "kubeconfig"), PATH=BIN + os.pathsep + os.environ["PATH"])
         self.pki = os.path.join(self.dir, "pki")
+        self.https = self.ports["node_https_port"]
 
     def playbook(self, path, *args):
         """(seconds, stdout) of ansible-playbook path with the environment's ports; fails loudly."""
@@ -47,17 +35,21 @@ class LocalEnvironment:
         return run(argv + list(args), self.env)
 
     def sync(self):
-        request = urllib.request.Request("http://127.0.0.1:%d/sync" % self.ports["local_gateway_controller_port"],
-                                         method="POST")
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            return json.loads(answer.read())
+        """Until every proxy serves istiod's latest configuration."""
+        return self.playbook("tests/integration/playbooks/mesh_sync.yml")
+
+    def up(self):
+        return self.playbook("localenv/playbooks/up.yml")
+
+    def down(self):
+        return self.playbook("localenv/playbooks/down.yml")
 
     def __enter__(self):
-        self.playbook("playbooks/local_up.yml")
+        self.up()
         return self
 
     def __exit__(self, *exc):
-        self.playbook("playbooks/local_down.yml")
+        self.down()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -1,4 +1,4 @@
-"""How long a policy change applied by Ansible takes to be enforced by the local gateway's Envoy.
+"""How long a policy change applied by Ansible takes to be enforced: istiod's push to httpbin's sidecar.
 
 The authorization role applies a DENY policy that lets client1 in, then one that keeps it out,
 --rounds times. A poller requests as client1 all along on a kept-alive connection (the policy is
@@ -7,8 +7,8 @@ change); the median time between its requests, printed too, is the resolution. P
 direction (medians): from the end of the role's kubernetes.core.k8s task to the flip (negative when
 Envoy enforced it before Ansible reported the task done), from starting ansible-playbook to the
 flip (what a user waits for), and, as a reference without Ansible, from a patch of the same policy
-through the Kubernetes API returning to the flip (the controller's watch, the translation, Envoy's
-reload, the drain of a pooled connection).
+through the Kubernetes API returning to the flip (istiod's watch and debounce, its push, Envoy's
+update, the drain of the gateway's pooled connection to the sidecar).
 
     .venv/bin/python bench/policy_propagation.py [--rounds 5]
 """
@@ -123,9 +123,9 @@ def main():
     args = parser.parse_args()
     measured, reference = {"allow": [], "deny": []}, {"allow": [], "deny": []}
     with LocalEnvironment() as local:
-        local.playbook("playbooks/expose_mtls.yml", "-e", "@playbooks/vars/local.yml", "-e", "mtls_pin_certificates=false")
+        local.playbook("playbooks/expose_mtls.yml", "-e", "@localenv/vars/local.yml", "-e", "mtls_pin_certificates=false")
         local.sync()
-        poller = Poller(local.ports["local_gateway_https_port"], local.pki)
+        poller = Poller(local.https, local.pki)
         poller.start()
         for dummy in range(args.rounds):
             for direction, subjects, expected in (("allow", [CLIENT1, CLIENT2], 200), ("deny", [CLIENT2], 403)):

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from tests.support.localenv import PORTS
 from tests.support.playbooks import REPO, run_playbook
 from tests.support.processes import free_port
 
@@ -32,13 +33,6 @@ def pki_factory(tmp_path_factory):
         pki = str(tmp_path_factory.mktemp("pki"))
         return pki, issue_pki(pki, clients)
     return make
-
-
-# Every port of the local environment on 127.0.0.1, so that an environment of a test never meets
-# another one (make demo's, Molecule's); the ports pods see inside their own namespaces stay as in a cluster.
-PORTS = ("cluster_etcd_port", "cluster_etcd_peer_port", "cluster_apiserver_port", "cluster_controller_manager_port",
-         "cluster_scheduler_port", "istio_http_port", "istio_xds_port", "istio_monitoring_port", "istio_webhook_port",
-         "istio_ctrlz_port", "node_status_port", "node_https_port", "node_http_port")
 
 
 def localenv_playbook(name):

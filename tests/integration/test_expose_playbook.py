@@ -1,15 +1,15 @@
-"""playbooks/expose_mtls.yml against the local cluster: check mode, converge, idempotence, absent."""
+"""playbooks/expose_mtls.yml against the local environment: check mode, converge, idempotence, absent."""
 
 import base64
 import os
 
 import pytest
 
+from tests.integration.conftest import running_local_environment
 from tests.support.kube import Kube
 from tests.support.playbooks import REPO, run_playbook
 
 PLAYBOOK = os.path.join(REPO, "playbooks", "expose_mtls.yml")
-LOCAL_VARS = os.path.join(REPO, "playbooks", "vars", "local.yml")
 POLICY = "/apis/security.istio.io/v1/namespaces/kyma-mtls/authorizationpolicies/httpbin-mtls-allowed-clients"
 OURS = ["/apis/networking.istio.io/v1/namespaces/kyma-mtls/gateways/kyma-mtls-gateway",
         "/apis/networking.istio.io/v1/namespaces/kyma-mtls/virtualservices/httpbin-mtls",
@@ -24,14 +24,16 @@ def exists(cluster, path):
 
 
 @pytest.fixture(scope="module")
-def cluster(local_cluster):
-    return local_cluster
+def cluster(tmp_path_factory):
+    with running_local_environment(str(tmp_path_factory.mktemp("expose"))) as env:
+        yield env
 
 
 def run_job(cluster, check=False, diff=False, **variables):
     variables.setdefault("mtls_kubeconfig", cluster["kubeconfig"])
     variables.setdefault("mtls_context", "kyma-mtls-local")
     variables.setdefault("mtls_expose_mode", "virtualservice")
+    variables.setdefault("mtls_pki_dir", os.path.join(cluster["dir"], "pki"))
     return run_playbook(PLAYBOOK, variables, check=check, diff=diff, env=cluster["env"])
 
 

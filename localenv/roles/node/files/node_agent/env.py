@@ -1,6 +1,8 @@
 """A container's environment and command line, as the kubelet computes them from the pod."""
 
+import math
 import re
+from fractions import Fraction
 
 _REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 
@@ -50,18 +52,23 @@ _MEMORY = {"": 1, "k": 1000, "M": 1000 ** 2, "G": 1000 ** 3, "T": 1000 ** 4,
            "Ki": 1024, "Mi": 1024 ** 2, "Gi": 1024 ** 3, "Ti": 1024 ** 4}
 
 
-def quantity(text, cpu):
-    """A resource quantity as a number: cores for CPU, bytes for memory."""
+def _exact(text, cpu):
+    """A resource quantity as an exact fraction: cores for CPU, bytes for memory."""
     text = str(text)
     if cpu:
         match = _CPU.match(text)
         if not match:
             raise EnvError("CPU quantity %r is not supported" % text)
-        return float(match.group(1)) / (1000 if match.group(2) else 1)
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)([kMGT]i?|)", text)
+        return Fraction(match.group(1)) / (1000 if match.group(2) else 1)
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(k|[MGT]|[KMGT]i|)", text)
     if not match:
         raise EnvError("memory quantity %r is not supported" % text)
-    return float(match.group(1)) * _MEMORY[match.group(2)]
+    return Fraction(match.group(1)) * _MEMORY[match.group(2)]
+
+
+def quantity(text, cpu):
+    """A resource quantity as a number: cores for CPU, bytes for memory."""
+    return float(_exact(text, cpu))
 
 
 def resource_value(container, ref, allocatable):
@@ -69,11 +76,11 @@ def resource_value(container, ref, allocatable):
     kind, name = ref["resource"].split(".", 1)
     cpu = name == "cpu"
     given = ((container.get("resources") or {}).get(kind) or {}).get(name)
-    value = quantity(given if given is not None else allocatable.get(name, 0), cpu)
-    divisor = quantity(ref.get("divisor", "1"), cpu) or 1
-    result = value / divisor
-    # The kubelet rounds up: a limit of 100m with divisor 1 is "1".
-    return str(int(result) if result == int(result) else int(result) + 1)
+    value = _exact(given if given is not None else allocatable.get(name, 0), cpu)
+    divisor = _exact(ref.get("divisor", "1"), cpu) or 1
+    # The kubelet rounds up: a limit of 100m with divisor 1 is "1". (Exact arithmetic: on floats,
+    # 70m / 10m is 7.000000000000001, which would round up to 8.)
+    return str(math.ceil(value / divisor))
 
 
 def container_env(pod, container, lookup, allocatable):

@@ -73,6 +73,10 @@ class Forwarder:
 
     def _handler(self, target):
         async def handle(reader, writer):
+            client = writer.get_extra_info("socket")
+            if client is not None and client.family != socket.AF_UNIX:
+                # Without it a small write can wait for the peer's delayed ACK: 40 ms stalls.
+                client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             try:
                 upstream = await self._connect(target)
             except (OSError, LookupError):

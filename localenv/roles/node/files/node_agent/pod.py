@@ -1,7 +1,6 @@
 """One pod on the node: its network namespace, volumes, init containers, containers (processes),
 probes, restarts and status; and its end when the pod is deleted."""
 
-import base64
 import hashlib
 import http.client
 import os
@@ -58,8 +57,10 @@ class _Fetch:
 
     def lookup(self, kind, name, key, optional):
         data = self.config_map(name, optional) if kind == "configMap" else self.secret(name, optional)
-        if data is None or key is None:
-            return data
+        if data is None:
+            return None
+        if key is None:  # envFrom: every key, as text
+            return {k: v.decode("utf-8", "replace") if isinstance(v, bytes) else v for k, v in data.items()}
         if key not in data:
             if optional:
                 return None
@@ -417,6 +418,3 @@ def _run_as_group(pod_spec, spec):
 def _fixed_target(address):
     return lambda: (None, address)
 
-
-def b64(text):
-    return base64.b64encode(text.encode()).decode()

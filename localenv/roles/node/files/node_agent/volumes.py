@@ -108,6 +108,7 @@ def _write(path, content):
 def materialize(folder, files):
     """Make folder hold files (a dict from volume_files); returns whether anything changed."""
     os.makedirs(folder, exist_ok=True)
+    folder = os.path.normpath(folder)  # as target is, whatever way the folder is spelled
     changed = False
     for relative, content in (files or {}).items():
         target = os.path.normpath(os.path.join(folder, relative))
