@@ -6,7 +6,7 @@ VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-test.txt | md5sum | cut -c1-12)
 COLLECTIONS := $(CURDIR)/.build/collections
-SANITY_ROOT := $(CURDIR)/.build/sanity/ansible_collections/kyma/mtls
+SANITY_ROOT := $(CURDIR)/.build/sanity/ansible_collections
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
@@ -88,16 +88,19 @@ integration: collection system-packages binaries
 molecule: collection system-packages binaries
 	$(BIN)/molecule test --all
 
-# ansible-test wants the collection at ansible_collections/kyma/mtls inside a git tree, and makes a
-# virtual environment per test whose pip it bootstraps with a script it cannot download here.
+# ansible-test wants each collection at ansible_collections/<namespace>/<name> inside a git tree:
+# kyma.mtls without its local environment, and kyma_mtls.localenv beside it (it uses kyma.mtls).
+# It makes a virtual environment per test whose pip it bootstraps with a script it cannot download here.
 sanity: venv system-packages
-	rm -rf $(dir $(SANITY_ROOT))mtls && mkdir -p $(SANITY_ROOT)
-	git ls-files -co --exclude-standard -z | xargs -0 tar -cf - | tar -xf - -C $(SANITY_ROOT)
-	cd $(SANITY_ROOT) && git init -q && git add -A
+	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)/kyma/mtls $(SANITY_ROOT)/kyma_mtls/localenv
+	git ls-files -co --exclude-standard -z -- . ':!localenv' | xargs -0 tar -cf - | tar -xf - -C $(SANITY_ROOT)/kyma/mtls
+	git ls-files -co --exclude-standard -z -- localenv | xargs -0 tar -cf - | tar -xf - --strip-components=1 -C $(SANITY_ROOT)/kyma_mtls/localenv
 	@pip_version=$$(grep -oP "pip='\K[0-9.]+" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py); \
 	  mkdir -p $$HOME/.ansible/test/cache; \
 	  cp tests/sanity/pip_bootstrap.py $$HOME/.ansible/test/cache/get_pip_$${pip_version//./_}.py
-	cd $(SANITY_ROOT) && $(BIN)/ansible-test sanity --python 3.11 --color no
+	for collection in kyma/mtls kyma_mtls/localenv; do \
+	  (cd $(SANITY_ROOT)/$$collection && git init -q && git add -A && $(BIN)/ansible-test sanity --python 3.11 --color no); \
+	done
 
 lint: collection
 	$(BIN)/ansible-lint --profile production --offline

@@ -240,8 +240,8 @@ def test_a_users_own_httpbin_deployment_is_served_with_a_sidecar(env):
     kube = env["kube"]
     kube.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
                                        "metadata": {"name": "sample", "labels": {"istio-injection": "enabled"}}})
-    kube.create("/api/v1/namespaces/sample/serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount",
-                                                               "metadata": {"name": "httpbin"}})
+    kube.create("/api/v1/namespaces/sample/serviceaccounts",
+                {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "httpbin"}})
     kube.create("/api/v1/namespaces/sample/services", {
         "apiVersion": "v1", "kind": "Service", "metadata": {"name": "httpbin", "labels": {"app": "httpbin"}},
         "spec": {"selector": {"app": "httpbin"}, "ports": [{"name": "http", "port": 8000, "targetPort": 8080}]}})

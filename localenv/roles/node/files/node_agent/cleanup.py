@@ -22,13 +22,14 @@ def processes_in(inodes):
     return found
 
 
-def main(prefix):
+def clean(prefix, say=print):
+    """Kill every process in the namespaces named PREFIX or PREFIX-*, then delete them."""
     names = netns.names_with_prefix(prefix)
     inodes = {os.stat(netns.path(n)).st_ino for n in names}
     for sig in (signal.SIGTERM, signal.SIGKILL):
         pids = processes_in(inodes)
         for pid in pids:
-            print("%s pid %d" % (signal.Signals(sig).name, pid))
+            say("%s pid %d" % (signal.Signals(sig).name, pid))
             try:
                 os.kill(pid, sig)
             except ProcessLookupError:
@@ -37,10 +38,10 @@ def main(prefix):
         while processes_in(inodes) and time.monotonic() < deadline:
             time.sleep(0.1)
     for name in names:
-        print("deleted network namespace %s" % name)
+        say("deleted network namespace %s" % name)
         netns.delete(name)
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    clean(sys.argv[1])
+    sys.exit(0)

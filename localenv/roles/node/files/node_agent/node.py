@@ -9,6 +9,7 @@ import threading
 import time
 
 from node_agent import netns
+from node_agent.cleanup import clean
 from node_agent.forward import Forwarder
 from node_agent.images import ImageTable
 from node_agent.kube import ApiError, Kube
@@ -245,6 +246,8 @@ class Node:
     # ---- running and stopping ---------------------------------------------------------------
 
     def run(self):
+        # What an earlier run left behind (it was killed, say): its pods' processes go, then their namespaces.
+        clean(self.network.prefix, say=lambda text: self.log("cleaning up: " + text))
         self.network.create()
         self.forwarder = Forwarder()
         self.publish_balancers()

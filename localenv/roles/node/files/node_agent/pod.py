@@ -85,13 +85,14 @@ class PodRunner:
         self.stopping = False
         self.stopped = threading.Event()
         self.tokens = {}
-        previous = {s["name"]: s.get("restartCount", 0) + 1 for s in (pod.get("status") or {}).get("containerStatuses", [])
-                    + (pod.get("status") or {}).get("initContainerStatuses", []) if s.get("started") is not None}
-        spec = pod["spec"]
+        spec, status = pod["spec"], pod.get("status") or {}
         self.containers = [Container(c, init=True) for c in spec.get("initContainers") or []] + [
             Container(c) for c in spec["containers"]]
+        # A pod that ran before (the node restarted): its containers start again, and that counts.
+        before = {s["name"]: s.get("restartCount", 0) + 1 for s in status.get("containerStatuses", [])
+                  + status.get("initContainerStatuses", [])} if status.get("podIP") else {}
         for container in self.containers:
-            container.restarts = previous.get(container.name, 0) if (pod.get("status") or {}).get("podIP") else 0
+            container.restarts = before.get(container.name, 0)
         self.processes = {}      # container name -> Popen
         self.plans = {}          # container name -> image plan
         self.restart_at = {}     # container name -> monotonic time
@@ -106,20 +107,45 @@ class PodRunner:
         threading.Thread(target=self._run, name="pod " + self.key, daemon=True).start()
 
     def _run(self):
-        try:
-            self._setup()
-            self._run_init_containers()
-            for container in self.containers:
-                if not container.init and not self.stopping:
-                    self._start_container(container)
-        except (PodFailure, NotRunnable, VolumeError, EnvError, netns.NetworkError, ApiError, OSError) as failure:
-            with self.lock:
-                self.failure = str(failure)
+        """Set the pod up and start it; what may resolve itself (a ConfigMap or Secret that does not
+        exist yet, an apiserver error) is tried again, as the kubelet does; an image this node
+        cannot run is not."""
+        attempt = 0
+        while not self.stopping:
+            try:
+                self._setup()
+                self._run_init_containers()
                 for container in self.containers:
-                    if container.started_at is None:
-                        container.waiting = (getattr(failure, "reason", None) or _reason(failure), str(failure))
-            self.node.log("%s cannot run: %s" % (self.key, failure))
+                    if not container.init and not self.stopping:
+                        self._start_container(container)
+                self.failure = None
+                break
+            except (PodFailure, NotRunnable, VolumeError, EnvError, netns.NetworkError, ApiError, OSError) as failure:
+                with self.lock:
+                    self.failure = str(failure)
+                    for container in self.containers:
+                        if container.started_at is None:
+                            container.waiting = (_reason(failure), str(failure))
+                self.node.log("%s cannot run: %s" % (self.key, failure))
+                self.publish()
+                if isinstance(failure, (NotRunnable, EnvError)) or self.pod["spec"].get("hostNetwork"):
+                    return
+                self._undo_setup()
+                attempt += 1
+                time.sleep(min(BACKOFF_MAX, 2 ** attempt))
         self.publish()
+
+    def _undo_setup(self):
+        """Take away what a failed set-up created, before the next attempt."""
+        for container in self.containers:
+            self._signal(container, signal.SIGKILL)
+        for process in self.processes.values():
+            process.wait()
+        self.processes.clear()
+        for index in range(len(self.node.host_links)):
+            self.node.forwarder.close(self._link_key(index))
+        self.node.network.remove_pod(self.namespace)
+        self.ip = None
 
     def _setup(self):
         spec = self.pod["spec"]
@@ -417,4 +443,3 @@ def _run_as_group(pod_spec, spec):
 
 def _fixed_target(address):
     return lambda: (None, address)
-
