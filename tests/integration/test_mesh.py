@@ -121,10 +121,11 @@ def test_a_route_that_does_not_set_the_subject_gets_nobody_in_with_a_forged_one(
         # It is the pin that keeps client1 out: without its rule the forged subject gets in.
         kube.merge_patch(policy_path, {"spec": {"rules": rules[:1]}})
         assert eventually(env, "client1", 200, host=other, headers={"X-Client-Ssl-Cn": CLIENT2})[-1] == 200
+        kube.merge_patch(policy_path, {"spec": {"rules": rules}})
+        assert eventually(env, "client1", 403, host=other, headers={"X-Client-Ssl-Cn": CLIENT2})[-1] == 403
     finally:
         kube.merge_patch(policy_path, {"spec": {"rules": rules}})
         kube.delete(ROUTES + "/httpbin-other")
-    assert eventually(env, "client1", 403, host=other, headers={"X-Client-Ssl-Cn": CLIENT2})[-1] == 403
 
 
 def test_no_certificate_and_another_ca_are_refused_at_the_handshake(env, pki_factory):
