@@ -20,6 +20,10 @@ version = $(shell sed -n 's/^$(1): //p' localenv/roles/$(2)/defaults/main.yml)
 KUBERNETES_VERSION := $(call version,cluster_kubernetes_version,cluster)
 ISTIO_VERSION := $(call version,istio_version,istio)
 HELM_VERSION := $(call version,istio_helm_version,istio)
+KUSTOMIZE_VERSION := $(call version,kyma_kustomize_version,kyma)
+API_GATEWAY_VERSION := $(call version,kyma_api_gateway_version,kyma)
+# Kyma's api-gateway source: kept beside this repository (the kyma role also takes a checkout or a clone).
+API_GATEWAY_SOURCE ?= $(abspath $(CURDIR)/../shared/vendor/kyma-api-gateway-$(API_GATEWAY_VERSION))
 
 .PHONY: help venv collection system-packages binaries up down status demo test unit integration molecule sanity lint bench build clean
 
@@ -27,7 +31,7 @@ help:
 	@echo "make demo   the whole tutorial locally: Kubernetes, istiod, the ingress gateway, the main job, requests with client certificates"
 	@echo "make test   unit + integration tests, Molecule, ansible-test sanity, ansible-lint (production)"
 	@echo "make up / make down / make status   the local environment (real Kubernetes control plane, istiod, Envoy)"
-	@echo "make binaries   build kube-apiserver & co, istiod, pilot-agent and helm once (cached in $(CACHE_DIR))"
+	@echo "make binaries   build Kubernetes, istiod, pilot-agent, helm, kustomize and Kyma's api-gateway once (cached in $(CACHE_DIR))"
 	@echo "make bench  benchmarks (ratios measured side by side)"
 
 $(STAMP): requirements.txt requirements-test.txt
@@ -62,6 +66,9 @@ binaries:
 	@if [ -n "$${KYMA_MTLS_ISTIO_HOME:-}" ]; then echo "using Istio from KYMA_MTLS_ISTIO_HOME=$$KYMA_MTLS_ISTIO_HOME"; \
 	else $(BUILD) istio $(ISTIO_VERSION) $(CACHE_DIR); fi
 	$(BUILD) helm $(HELM_VERSION) $(CACHE_DIR)
+	$(BUILD) kustomize $(KUSTOMIZE_VERSION) $(CACHE_DIR)
+	@if [ -f "$(API_GATEWAY_SOURCE)/go.mod" ]; then $(BUILD) api-gateway $(API_GATEWAY_VERSION) $(CACHE_DIR) $(API_GATEWAY_SOURCE); \
+	else echo "Kyma's api-gateway source is not at $(API_GATEWAY_SOURCE): the local environment will serve no APIRules"; fi
 
 up: collection system-packages binaries
 	$(BIN)/ansible-playbook localenv/playbooks/up.yml

@@ -49,7 +49,7 @@ def main():
         local.playbook("playbooks/expose_mtls.yml", "-e", "@localenv/vars/local.yml")
         local.sync()
         gateway = ("https://%s:%d/headers" % (HOST, local.https),
-                   ["-resolve", "127.0.0.1", "-cacert", os.path.join(local.pki, "server-ca.crt"),
+                   ["-resolve", "127.0.0.1", "-H", "Host: " + HOST, "-cacert", os.path.join(local.pki, "server-ca.crt"),
                     "-cert", os.path.join(local.pki, "client2.crt"), "-key", os.path.join(local.pki, "client2.key")])
         direct = ("http://127.0.0.1:%d/headers" % httpbin_port, [])
         results = {"gateway": [], "direct": []}

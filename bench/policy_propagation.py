@@ -57,7 +57,7 @@ class Poller(threading.Thread):
             self.connection = http.client.HTTPSConnection(HOST, self.port, context=self.context)
             self.connection.sock = self.context.wrap_socket(raw, server_hostname=HOST)
         try:
-            self.connection.request("GET", "/headers")
+            self.connection.request("GET", "/headers", headers={"Host": HOST})
             response = self.connection.getresponse()
             response.read()
             if response.getheader("connection") == "close":

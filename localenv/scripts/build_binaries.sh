@@ -7,6 +7,7 @@
 #   istio       <pseudo>  pilot-discovery, pilot-agent, plus the Envoy bootstrap template and the Helm
 #                         charts of that very version                             (istio.io/istio)
 #   helm        v3.22.0   helm, to render Istio's charts                          (helm.sh/helm/v3)
+#   kustomize   v5.7.1    kustomize, to render Kyma's api-gateway manifests       (sigs.k8s.io/kustomize/kustomize/v5)
 #   api-gateway 3.10.0    manager, Kyma's api-gateway controller; from SOURCE_DIR (a checkout)
 #
 # Everything lands in CACHE_DIR/COMPONENT/VERSION/ and nothing is built when a complete set is there
@@ -122,6 +123,18 @@ case "$component" in
     compile "$out" "-s -w -X helm.sh/helm/v3/internal/version.version=$version" helm.sh/helm/v3/cmd/helm
     "$out/helm" version --short
     ;;
+  kustomize)
+    echo "kustomize $version: first build (about a minute on 2 cores). Later runs reuse $out. Log: $log"
+    cd "$work"
+    scratch_module sigs.k8s.io/kustomize/kustomize/v5 "$version"
+    printf 'import _ "sigs.k8s.io/kustomize/kustomize/v5"\n' >>"$work/tools.go"
+    echo "[1/2] resolving and downloading modules"
+    go mod tidy >>"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 5; }
+    echo "[2/2] compiling"
+    compile "$out" "-s -w" sigs.k8s.io/kustomize/kustomize/v5
+    [[ -x "$out/kustomize" ]] || mv "$out/v5" "$out/kustomize"
+    "$out/kustomize" version
+    ;;
   api-gateway)
     [[ -f "$source_dir/go.mod" && -d "$source_dir/cmd" ]] || {
       echo "api-gateway $version: no source checkout at '${source_dir}' (a folder with go.mod and cmd/)" >&2; exit 4; }
@@ -134,7 +147,7 @@ case "$component" in
     mv "$work/bin/cmd" "$out/manager"
     ;;
   *)
-    echo "unknown component $component (kubernetes, istio, helm, api-gateway)" >&2
+    echo "unknown component $component (kubernetes, istio, helm, kustomize, api-gateway)" >&2
     exit 2
     ;;
 esac

@@ -25,7 +25,7 @@ def exists(cluster, path):
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    with running_local_environment(str(tmp_path_factory.mktemp("expose"))) as env:
+    with running_local_environment(str(tmp_path_factory.mktemp("expose")), kyma=False) as env:
         yield env
 
 

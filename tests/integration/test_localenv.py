@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+import yaml
 
 from tests.integration.conftest import localenv_playbook, running_local_environment
 from tests.support.kube import Kube
@@ -19,8 +20,9 @@ from tests.support.playbooks import REPO, run_playbook
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    """An environment of this module's own: its last tests kill etcd and stop it."""
-    with running_local_environment(str(tmp_path_factory.mktemp("localenv"))) as info:
+    """An environment of this module's own (its last tests kill etcd and stop it), without Kyma's
+    code: no copy beside the repository, and the clone cannot be had."""
+    with running_local_environment(str(tmp_path_factory.mktemp("localenv")), kyma=False) as info:
         info["kube"] = Kube(info["kubeconfig"])
         yield info
 
@@ -55,6 +57,21 @@ def test_a_real_kubernetes_control_plane(env):
     wait_for(lambda: kube.get("/api/v1/namespaces/scratch/serviceaccounts/default"))
     kube.delete("/api/v1/namespaces/scratch")
     wait_for(lambda: kube.get("/api/v1/namespaces/scratch") is None)
+
+
+def test_without_kymas_code_it_says_so_and_serves_no_apirule(env):
+    assert "Kyma's api-gateway source is not here" in env["up"] and "APIRules are not served here" in env["up"]
+    assert "Kyma serverless (its Function CRD and runtimes) is not here" in env["up"]
+    with open(os.path.join(env["dir"], "kyma", "capabilities.yml")) as handle:
+        assert yaml.safe_load(handle) == {"apirules": False, "functions": False}
+    assert env["kube"].get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/apirules.gateway.kyma-project.io") is None
+    assert env["kube"].get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/functions.serverless.kyma-project.io") is None
+    # The main job then exposes with a VirtualService and leaves the Function out.
+    with open(os.path.join(REPO, "localenv", "vars", "local.yml")) as handle:
+        local = yaml.safe_load(handle)
+    checked = run_playbook(os.path.join(REPO, "playbooks", "expose_mtls.yml"), local, check=True, env=env["env"])
+    assert checked.returncode == 0, checked.stdout[-3000:]
+    assert "Exposed (virtualservice): httpbin.local.kyma.dev" in checked.stdout
 
 
 def test_anonymous_requests_are_refused(env):
@@ -200,7 +217,7 @@ def test_stop_leaves_no_process_port_or_network_namespace(env):
     assert down.returncode == 0, down.stdout[-3000:]
     assert processes_of(env) == []
     assert netns_names(prefix) == []
-    for port in env["ports"].values():
+    for port in (value for name, value in env["ports"].items() if name.endswith("_port")):
         assert subprocess.run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/%d" % port],
                               capture_output=True, check=False).returncode != 0, "port %d still open" % port
     for run_dir in ("cluster/run", "istio/run", "node/run"):
@@ -214,3 +231,16 @@ def test_check_mode_on_a_stopped_environment_starts_nothing(env):
     assert checked.returncode == 0, checked.stdout[-3000:]
     assert checked.changed() > 0
     assert processes_of(env) == []
+
+
+def test_a_stopped_environment_starts_again_with_its_data(env):
+    """The pods run again (with new addresses: the status the node reports replaces the old one) and
+    the load balancer finds the gateway's new endpoint."""
+    again = run_playbook(localenv_playbook("up.yml"), env["ports"], env=env["env"])
+    assert again.returncode == 0, again.stdout[-3000:]
+    [pod] = env["kube"].get("/api/v1/namespaces/istio-system/pods")["items"]
+    assert pod["status"]["phase"] == "Running" and pod["status"]["containerStatuses"][0]["restartCount"] >= 1
+    assert len(pod["status"]["podIPs"]) == 1
+    with urllib.request.urlopen(env["node"] + "/status", timeout=5) as response:
+        balancers = json.loads(response.read())["load_balancers"]
+    assert balancers[0]["endpoints"] == ["%s:8443" % pod["status"]["podIP"]]

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from ansible_collections.kyma.mtls.plugins.module_utils.xfcc_info import inspect_header
-from tests.integration.conftest import GATEWAY_SPIFFE, localenv_playbook, running_local_environment
-from tests.support.https import get
+from tests.integration.conftest import GATEWAY_SPIFFE, localenv_playbook, request_as, running_local_environment
+from tests.integration.conftest import main_job as run_main_job
 from tests.support.kube import Kube
 from tests.support.playbooks import REPO, run_playbook
 
@@ -29,11 +29,12 @@ ROUTES = "/apis/networking.istio.io/v1/namespaces/kyma-mtls/virtualservices"
 
 
 def main_job(env, **variables):
+    """The main job on the environment: httpbin exposed with a plain Istio VirtualService (APIRules
+    and Functions, Kyma's parts, are test_kyma.py's)."""
     with open(os.path.join(REPO, "localenv", "vars", "local.yml")) as handle:
-        local = yaml.safe_load(handle)
-    local.update(env["ports"])
-    local.update(variables)
-    return run_playbook(os.path.join(REPO, "playbooks", "expose_mtls.yml"), local, env=env["env"])
+        workloads = yaml.safe_load(handle)["localenv_workloads"]
+    return run_main_job(env, **dict(dict(mtls_expose_mode="virtualservice", mtls_samples=["httpbin"],
+                                         mtls_workloads=[w for w in workloads if w["name"] == "httpbin"]), **variables))
 
 
 def sync(env):
@@ -45,7 +46,7 @@ def sync(env):
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    with running_local_environment(str(tmp_path_factory.mktemp("mesh"))) as info:
+    with running_local_environment(str(tmp_path_factory.mktemp("mesh")), kyma=False) as info:
         applied = main_job(info)
         assert applied.returncode == 0, applied.stdout[-3000:]
         info["pki"] = os.path.join(info["dir"], "pki")
@@ -55,12 +56,7 @@ def env(tmp_path_factory):
 
 
 def call(env, client, host=HTTPBIN, path="/headers", headers=None):
-    pki = env["pki"]
-    cert = key = None
-    if client:
-        cert, key = (os.path.join(pki, client + ".crt"), os.path.join(pki, client + ".key")) \
-            if "/" not in client else (client + ".crt", client + ".key")
-    return get(env["https"], host, path, os.path.join(pki, "server-ca.crt"), cert, key, headers=headers)
+    return request_as(env, client, host, path, headers)
 
 
 def eventually(env, client, expected, host=HTTPBIN, seconds=20, headers=None):
@@ -173,49 +169,6 @@ def test_a_policy_change_reaches_the_sidecar_through_istiod(env):
     kube.merge_patch(name, {"spec": {"rules": original}})
     seen = eventually(env, "client1", 403)
     assert seen[-1] == 403
-
-
-KYMA_NO_AUTH_ALLOW = {
-    # What Kyma's api-gateway writes for an APIRule v2 rule with noAuth (its processors' output shape):
-    # ALLOW the ingress gateway's identity to the rule's paths and methods.
-    "apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
-    "metadata": {"name": "httpbin-mtls-noauth", "namespace": "kyma-mtls"},
-    "spec": {"selector": {"matchLabels": {"app": "httpbin"}}, "action": "ALLOW",
-             "rules": [{"from": [{"source": {"principals": [GATEWAY_SPIFFE[len("spiffe://"):]]}}],
-                        "to": [{"operation": {"paths": ["/{**}"], "methods": ["GET"]}}]}]}}
-
-SEED_ALLOW = {
-    # The tutorial's step 4: ALLOW only client2's subject, for the host.
-    "apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
-    "metadata": {"name": "test-authz-policy", "namespace": "kyma-mtls"},
-    "spec": {"action": "ALLOW", "rules": [{"to": [{"operation": {"hosts": [HTTPBIN]}}],
-                                           "when": [{"key": "request.headers[X-Client-Ssl-Cn]", "values": [CLIENT2]}]}]}}
-
-
-def test_the_seeds_allow_policy_restricts_nothing_next_to_a_no_auth_allow_and_the_roles_deny_does(env):
-    """Istio ORs ALLOW policies: with the api-gateway's own ALLOW beside it, the tutorial's ALLOW on the
-    subject header lets every certificate of the client CA in. The authorization role's DENY keeps
-    them out."""
-    kube = env["kube"]
-    role_policy = kube.get(POLICIES + "/httpbin-mtls-allowed-clients")
-    kube.delete(POLICIES + "/httpbin-mtls-allowed-clients")
-    try:
-        kube.create(POLICIES, KYMA_NO_AUTH_ALLOW)
-        kube.create(POLICIES, SEED_ALLOW)
-        sync(env)
-        assert eventually(env, "client1", 200)[-1] == 200          # the denied certificate gets in
-        assert call(env, "client2")[0] == 200
-        role_policy = {k: v for k, v in role_policy.items() if k != "status"}
-        role_policy["metadata"] = {"name": role_policy["metadata"]["name"], "namespace": "kyma-mtls",
-                                   "labels": role_policy["metadata"].get("labels", {})}
-        kube.create(POLICIES, role_policy)
-        assert eventually(env, "client1", 403)[-1] == 403          # the role's DENY keeps it out
-        assert call(env, "client2")[0] == 200
-    finally:
-        kube.delete(POLICIES + "/" + SEED_ALLOW["metadata"]["name"])
-        kube.delete(POLICIES + "/" + KYMA_NO_AUTH_ALLOW["metadata"]["name"])
-        if kube.get(POLICIES + "/httpbin-mtls-allowed-clients") is None:
-            kube.create(POLICIES, role_policy)
 
 
 def test_a_revoked_certificate_is_refused_at_the_handshake(env):

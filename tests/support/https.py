@@ -20,8 +20,11 @@ def get(port, host, path, ca, cert=None, key=None, headers=None, method="GET"):
     if cert:
         context.load_cert_chain(cert, key)
     connection = _LoopbackConnection(host, port, context=context, timeout=10)
+    # The Host a client of the gateway's port 443 sends (the load balancer's local port is not the
+    # gateway's): Istio matches AuthorizationPolicy hosts, such as the api-gateway's, on it.
+    headers = dict({"Host": host}, **(headers or {}))
     try:
-        connection.request(method, path, headers=headers or {})
+        connection.request(method, path, headers=headers)
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), response.read().decode("utf-8")
     finally:

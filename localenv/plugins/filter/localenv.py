@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import os
 
+try:
+    from cryptography.hazmat.primitives import serialization
+except ImportError:  # reported when the filter is used
+    serialization = None
+
 
 def first_file(name, places):
     """The first of place/name that is an executable file, or '' (empty places are skipped)."""
@@ -63,9 +68,11 @@ def curl_lines(result, https):
         for name, client in result["clients"].items():
             expected = ("200" if name in result["allowed"] else "refused" if name in result["revoked"]
                         else "403 RBAC: access denied")
-            lines.append("curl --resolve %s:%s:127.0.0.1 --cacert %s --cert %s --key %s https://%s:%s%s    # %s: %s" % (
+            # --connect-to: the request is for the host's port 443, as on a cluster (its Host header
+            # carries no port, which the api-gateway's policies match); it goes to the local port.
+            lines.append("curl --connect-to %s:443:127.0.0.1:%s --cacert %s --cert %s --key %s https://%s%s    # %s: %s" % (
                 target["host"], port, result["server_ca"], client["path"], client["private_key_path"],
-                target["host"], port, target["path"], name, expected))
+                target["host"], target["path"], name, expected))
     return lines
 
 
@@ -82,7 +89,17 @@ def applicable(objects):
     return ready
 
 
+def pkcs1(pem):
+    """An unencrypted RSA private key (PEM) in PKCS#1 form ("RSA PRIVATE KEY"), as Kyma's
+    api-gateway reads its webhook key."""
+    if serialization is None:
+        raise ValueError("the pkcs1 filter needs the Python package cryptography")
+    key = serialization.load_pem_private_key(pem.encode() if isinstance(pem, str) else pem, password=None)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                             serialization.NoEncryption()).decode()
+
+
 class FilterModule:
     def filters(self):
         return {"first_file": first_file, "not_established": not_established, "node_report": node_report,
-                "demo_summary": demo_summary, "curl_lines": curl_lines, "applicable": applicable}
+                "demo_summary": demo_summary, "curl_lines": curl_lines, "applicable": applicable, "pkcs1": pkcs1}

@@ -3,7 +3,7 @@
 import os
 
 from ansible_collections.kyma_mtls.localenv.plugins.filter.localenv import (
-    FilterModule, applicable, curl_lines, demo_summary, first_file, node_report, not_established)
+    FilterModule, applicable, curl_lines, demo_summary, first_file, node_report, not_established, pkcs1)
 
 
 def make_file(path, executable):
@@ -167,19 +167,20 @@ def test_the_demo_summary():
 def test_a_curl_line_per_target_and_client_with_what_it_answers():
     lines = curl_lines(RESULT, "127.0.0.1:18443")
     assert len(lines) == 6
-    assert lines[0] == ("curl --resolve httpbin.example.com:18443:127.0.0.1 --cacert /pki/server-ca.crt "
-                        "--cert /pki/client1.crt --key /pki/client1.key https://httpbin.example.com:18443/headers"
+    # The request is for port 443 (the Host header carries no port); it goes to the local port.
+    assert lines[0] == ("curl --connect-to httpbin.example.com:443:127.0.0.1:18443 --cacert /pki/server-ca.crt "
+                        "--cert /pki/client1.crt --key /pki/client1.key https://httpbin.example.com/headers"
                         "    # client1: 403 RBAC: access denied")
     assert [line.rsplit("# ", 1)[1] for line in lines] == [
         "client1: 403 RBAC: access denied", "client2: 200", "client3: refused"] * 2
-    assert lines[4].startswith("curl --resolve echo.example.com:18443:127.0.0.1 ")
-    assert " https://echo.example.com:18443/get " in lines[4]
+    assert lines[4].startswith("curl --connect-to echo.example.com:443:127.0.0.1:18443 ")
+    assert " https://echo.example.com/get " in lines[4]
 
 
 def test_curl_lines_use_the_port_of_the_gateway_address():
     [line] = curl_lines(dict(RESULT, targets=RESULT["targets"][:1], clients={"client2": RESULT["clients"]["client2"]}),
                         "[::1]:8443")
-    assert "--resolve httpbin.example.com:8443:127.0.0.1" in line and "https://httpbin.example.com:8443/headers" in line
+    assert "--connect-to httpbin.example.com:443:127.0.0.1:8443" in line and "https://httpbin.example.com/headers" in line
 
 
 # ---- applicable -------------------------------------------------------------------------------
@@ -210,4 +211,19 @@ def test_everything_else_is_kept_even_when_empty():
 def test_the_filters_are_registered_by_name():
     filters = FilterModule().filters()
     assert filters == {"first_file": first_file, "not_established": not_established, "node_report": node_report,
-                       "demo_summary": demo_summary, "curl_lines": curl_lines, "applicable": applicable}
+                       "demo_summary": demo_summary, "curl_lines": curl_lines, "applicable": applicable, "pkcs1": pkcs1}
+
+
+# ---- pkcs1 --------------------------------------------------------------------------------------
+
+def test_an_rsa_key_comes_out_in_pkcs1_form_and_is_the_same_key():
+    from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives.asymmetric import rsa  # pylint: disable=import-outside-toplevel
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pkcs8 = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()).decode()
+    converted = pkcs1(pkcs8)
+    assert pkcs8.startswith("-----BEGIN PRIVATE KEY-----")
+    assert converted.startswith("-----BEGIN RSA PRIVATE KEY-----")
+    again = serialization.load_pem_private_key(converted.encode(), password=None)
+    assert again.private_numbers() == key.private_numbers()

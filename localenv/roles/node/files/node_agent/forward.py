@@ -1,8 +1,9 @@
 """TCP forwarding between network namespaces, on one asyncio loop in its own thread.
 
-Two uses: the load balancer (a port on the host's 127.0.0.1, or a unix socket, to a Service's
-endpoints in the pod network), and links from inside a pod to a port on the host's 127.0.0.1
-(how a pod reaches istiod, which listens on the host's loopback only).
+Three uses: the load balancer (a port on the host's 127.0.0.1, or a unix socket, to a Service's
+endpoints in the pod network); links from inside a pod to a port on the host's 127.0.0.1 (how a pod
+reaches istiod, which listens on the host's loopback only); and an HTTP CONNECT proxy inside each
+pod for HTTPS out of the pod network (how a Function's `npm install` reaches the npm registry).
 """
 
 import asyncio
@@ -71,6 +72,32 @@ class Forwarder:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
 
+    def _proxy_handler(self, ports):
+        """HTTP CONNECT to host:port (a port of ports) from the host's network namespace."""
+        async def handle(reader, writer):
+            try:
+                request = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+                method, authority = request.split(b" ", 2)[:2]
+                host, port = authority.decode("ascii").rsplit(":", 1)
+                if method != b"CONNECT" or int(port) not in ports:
+                    writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+                    await writer.drain()
+                    writer.close()
+                    return
+                up_reader, up_writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), 15)
+            except (OSError, ValueError, asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+                with contextlib.suppress(OSError, RuntimeError):
+                    writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+                    writer.close()
+                return
+            writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            try:
+                await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+            finally:
+                for each in (writer, up_writer):
+                    each.close()
+        return handle
+
     def _handler(self, target):
         async def handle(reader, writer):
             client = writer.get_extra_info("socket")
@@ -85,12 +112,13 @@ class Forwarder:
             await _splice(reader, writer, upstream)
         return handle
 
-    async def _listen(self, key, listen, target, namespace):
+    async def _listen(self, key, listen, target, namespace, proxy_ports=None):
+        handler = self._proxy_handler(proxy_ports) if proxy_ports else self._handler(target)
         if listen.startswith("unix:"):
             path = listen[len("unix:"):]
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
-            server = await asyncio.start_unix_server(self._handler(target), path=path)
+            server = await asyncio.start_unix_server(handler, path=path)
             os.chmod(path, 0o600)
         else:
             host, port = listen.rsplit(":", 1)
@@ -102,13 +130,14 @@ class Forwarder:
                 sock.close()
                 raise OSError(error.errno, "cannot listen on %s: %s" % (listen, error.strerror)) from None
             sock.setblocking(False)
-            server = await asyncio.start_server(self._handler(target), sock=sock)
+            server = await asyncio.start_server(handler, sock=sock)
         self.servers.setdefault(key, []).append(server)
 
-    def listen(self, key, listen, target, namespace=None):
+    def listen(self, key, listen, target, namespace=None, proxy_ports=None):
         """Accept on listen ("host:port", in namespace or the host's; or "unix:/path") and forward
-        each connection to target(). Raises OSError when the address cannot be bound."""
-        self._call(self._listen(key, listen, target, namespace))
+        each connection to target(), or with proxy_ports, serve HTTP CONNECT to those ports.
+        Raises OSError when the address cannot be bound."""
+        self._call(self._listen(key, listen, target, namespace, proxy_ports))
 
     async def _close(self, key):
         for server in self.servers.pop(key, []):

@@ -3,6 +3,8 @@ it knows is mapped to local programs (an "image" here is an entrypoint, default 
 inside the image that point to local programs, and files the image would contain).
 
 The table comes from the node's configuration; placeholders like {pilot_agent} name local binaries.
+An entry's files are linked into the container's root; its copies are copied there (for programs
+that resolve paths from their own real location, such as Node.js modules).
 """
 
 import re
@@ -65,4 +67,7 @@ class ImageTable:
             "entrypoint": [self._fill(a) for a in entry.get("entrypoint", [])],
             "default_args": [self._fill(a) for a in entry.get("args", [])],
             "files": {k: self._fill(v) for k, v in (entry.get("files") or {}).items()},
+            "copies": {k: self._fill(v) for k, v in (entry.get("copies") or {}).items()},
+            # The image's own environment ({root}: the container's root folder), under the container's.
+            "env": dict(entry.get("env") or {}),
         }

@@ -236,12 +236,13 @@ class Node:
             if key in done:
                 continue
             done.add(key)
-            try:
+            service = self.kube.get("/api/v1/namespaces/%s/services/%s" % key)
+            if service is None or service["spec"].get("type") != "LoadBalancer":
+                continue  # a port forward to a Service of another type: nothing to say in its status
+            ingress = [{"ip": "127.0.0.1", "ipMode": "VIP"}]
+            if (service.get("status") or {}).get("loadBalancer", {}).get("ingress") != ingress:
                 self.kube.merge_patch("/api/v1/namespaces/%s/services/%s/status" % key,
-                                      {"status": {"loadBalancer": {"ingress": [{"ip": "127.0.0.1"}]}}})
-            except ApiError as error:
-                if error.status != 404:
-                    raise
+                                      {"status": {"loadBalancer": {"ingress": ingress}}})
 
     # ---- running and stopping ---------------------------------------------------------------
 

@@ -99,6 +99,7 @@ class PodRunner:
         self.probe_at = {}       # container name -> monotonic time of the next readiness probe
         self.probe_failures = {}
         self.published = None
+        self.retry_publish_at = 0.0
         self.fetch = _Fetch(node.kube, pod, self.tokens)
 
     # ---- setting up -------------------------------------------------------------------------
@@ -161,8 +162,10 @@ class PodRunner:
         for sysctl in (spec.get("securityContext") or {}).get("sysctls") or []:
             netns.sysctl(self.namespace, sysctl["name"], sysctl["value"])
         for index, link in enumerate(self.node.host_links):
-            self.node.forwarder.listen(self._link_key(index), "127.0.0.1:%d" % int(link["port"]),
-                                       _fixed_target(("127.0.0.1", int(link["target_port"]))), namespace=self.namespace)
+            self.node.forwarder.listen(
+                self._link_key(index), "127.0.0.1:%d" % int(link["port"]),
+                None if link.get("proxy_ports") else _fixed_target(("127.0.0.1", int(link["target_port"]))),
+                namespace=self.namespace, proxy_ports=[int(p) for p in link.get("proxy_ports") or []])
         self.refresh_volumes()
         self.publish()
 
@@ -213,18 +216,21 @@ class PodRunner:
         spec = plan["container"]
         root = self._root(container)
         os.makedirs(root, exist_ok=True)
-        link_files(root, plan["files"])
+        link_files(root, plan["files"], plan["copies"])
         link_mounts(root, spec, self.volume_dirs())
         variables = container_env(self.pod, spec, self.fetch.lookup, self.node.allocatable)
         argv = command_line(plan["entrypoint"], plan["default_args"], spec, variables)
-        env = {"PATH": BASE_PATH, "HOME": "/root", "HOSTNAME": self.pod["metadata"]["name"]}
+        cwd = os.path.join(root, (spec.get("workingDir") or "").lstrip("/"))
+        os.makedirs(cwd, exist_ok=True)
+        env = {"PATH": BASE_PATH, "HOME": "/root", "HOSTNAME": self.pod["metadata"]["name"],
+               # The working directory as the container sees it, through the volume links (for `cd ..`).
+               "PWD": cwd}
+        env.update({name: value.replace("{root}", root) for name, value in plan["env"].items()})
         env.update(variables)
         group = _run_as_group(self.pod["spec"], spec)
         wrapped = ["nsenter", "--net=" + netns.path(self.namespace)] + (["-G", str(group)] if group is not None else [])
         log_dir = os.path.join(self.dir, "logs")
         os.makedirs(log_dir, exist_ok=True)
-        cwd = os.path.join(root, (spec.get("workingDir") or "").lstrip("/"))
-        os.makedirs(cwd, exist_ok=True)
         with open(os.path.join(log_dir, container.name + ".log"), "ab") as log:
             process = subprocess.Popen(  # pylint: disable=consider-using-with  # supervised by tick()
                 wrapped + ["--"] + argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
@@ -363,13 +369,17 @@ class PodRunner:
         status = self.status()
         if self.published is not None and comparable(status) == comparable(self.published):
             return
+        if time.monotonic() < self.retry_publish_at:
+            return
         meta = self.pod["metadata"]
         try:
-            self.node.kube.strategic_patch("/api/v1/namespaces/%s/pods/%s/status" % (meta["namespace"], meta["name"]),
-                                           {"metadata": {"uid": self.uid}, "status": status})
+            # A merge patch replaces the lists: a pod this node runs again (it restarted) has a new address.
+            self.node.kube.merge_patch("/api/v1/namespaces/%s/pods/%s/status" % (meta["namespace"], meta["name"]),
+                                       {"metadata": {"uid": self.uid}, "status": status})
             self.published = status
         except (ApiError, OSError) as error:
             self.node.log("%s: status not sent: %s" % (self.key, error))
+            self.retry_publish_at = time.monotonic() + 2
 
     # ---- the end ----------------------------------------------------------------------------
 

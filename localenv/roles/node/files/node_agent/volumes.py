@@ -7,6 +7,7 @@ directory and use relative paths (pilot-agent does), which is why this is enough
 
 import base64
 import os
+import shutil
 
 from node_agent.env import field_value, resource_value
 
@@ -136,11 +137,21 @@ def link_mounts(root, container, volume_dirs):
         os.symlink(target, link)
 
 
-def link_files(root, files):
-    """The files an image would contain: <root>/<path> -> a local file."""
+def link_files(root, files, copies=None):
+    """The files an image would contain: <root>/<path> -> a local file (or folder); copies are
+    copied instead, once."""
     for relative, source in files.items():
         link = os.path.join(root, relative)
         os.makedirs(os.path.dirname(link), exist_ok=True)
         if os.path.lexists(link):
             os.unlink(link)
         os.symlink(source, link)
+    for relative, source in (copies or {}).items():
+        target = os.path.join(root, relative)
+        if os.path.lexists(target):
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if os.path.isdir(source):
+            shutil.copytree(source, target, symlinks=True)
+        else:
+            shutil.copy2(source, target)
