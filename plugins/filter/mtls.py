@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: kyma.mtls contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters: kyma.mtls.xfcc_parse and kyma.mtls.envoy_subject (documented in their .yml files)."""
+"""Filters: kyma.mtls.xfcc_parse, kyma.mtls.envoy_subject, kyma.mtls.restricting_policies and
+kyma.mtls.unrestricted_exposures (documented in their .yml files)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.kyma.mtls.plugins.module_utils.envoy_name import envoy_name_from_der
+from ansible_collections.kyma.mtls.plugins.module_utils import exposure_guard
 from ansible_collections.kyma.mtls.plugins.module_utils.errors import MtlsError
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import CRYPTOGRAPHY_IMPORT_ERROR, x509
 from ansible_collections.kyma.mtls.plugins.module_utils.xfcc import parse_xfcc
@@ -44,6 +46,19 @@ def envoy_subject(pem, field="subject"):
     return envoy_name_from_der(name.public_bytes())
 
 
+def restricting_policies(policies, pod_labels):
+    """AuthorizationPolicy objects -> names of the DENY ones that apply to pods with pod_labels."""
+    if not isinstance(pod_labels, dict):
+        raise AnsibleFilterError("kyma.mtls.restricting_policies: pod_labels must be a dict of labels")
+    return exposure_guard.restricting_policies(policies or [], pod_labels)
+
+
+def unrestricted_exposures(exposures, services, policies, namespace, without=None):
+    """APIRules and VirtualServices -> the ones that would reach pods no DENY policy restricts."""
+    return exposure_guard.unrestricted_exposures(exposures or [], services or [], policies or [], namespace, without)
+
+
 class FilterModule:
     def filters(self):
-        return {"xfcc_parse": xfcc_parse, "envoy_subject": envoy_subject}
+        return {"xfcc_parse": xfcc_parse, "envoy_subject": envoy_subject, "restricting_policies": restricting_policies,
+                "unrestricted_exposures": unrestricted_exposures}

@@ -64,14 +64,14 @@ def running_local_environment(local_dir, kyma=True, **variables):
         run_playbook(localenv_playbook("down.yml"), ports, env=env)
 
 
-def main_job(env, **variables):
+def main_job(env, check=False, **variables):
     """playbooks/expose_mtls.yml on a local environment, as make demo runs it (localenv/vars/local.yml)
     unless variables say otherwise."""
     with open(os.path.join(REPO, "localenv", "vars", "local.yml")) as handle:
         local = yaml.safe_load(handle)
     local.update(env["ports"])
     local.update(variables)
-    return run_playbook(os.path.join(REPO, "playbooks", "expose_mtls.yml"), local, env=env["env"])
+    return run_playbook(os.path.join(REPO, "playbooks", "expose_mtls.yml"), local, check=check, env=env["env"])
 
 
 def request_as(env, client, host, path, headers=None, method="GET"):
