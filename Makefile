@@ -22,6 +22,7 @@ ISTIO_VERSION := $(call version,istio_version,istio)
 HELM_VERSION := $(call version,istio_helm_version,istio)
 KUSTOMIZE_VERSION := $(call version,kyma_kustomize_version,kyma)
 API_GATEWAY_VERSION := $(call version,kyma_api_gateway_version,kyma)
+FORTIO_VERSION := $(shell sed -n 's/^FORTIO_VERSION = "\(.*\)"/\1/p' tests/support/fortio.py)
 # Kyma's api-gateway source: kept beside this repository (the kyma role also takes a checkout or a clone).
 API_GATEWAY_SOURCE ?= $(abspath $(CURDIR)/../shared/vendor/kyma-api-gateway-$(API_GATEWAY_VERSION))
 
@@ -31,7 +32,7 @@ help:
 	@echo "make demo   the whole tutorial locally: Kubernetes, istiod, the ingress gateway, the main job, requests with client certificates"
 	@echo "make test   unit + integration tests, Molecule, ansible-test sanity, ansible-lint (production)"
 	@echo "make up / make down / make status   the local environment (real Kubernetes control plane, istiod, Envoy)"
-	@echo "make binaries   build Kubernetes, istiod, pilot-agent, helm, kustomize and Kyma's api-gateway once (cached in $(CACHE_DIR))"
+	@echo "make binaries   build Kubernetes, istiod, pilot-agent, helm, kustomize, Kyma's api-gateway and fortio once (cached in $(CACHE_DIR))"
 	@echo "make bench  benchmarks (ratios measured side by side)"
 
 $(STAMP): requirements.txt requirements-test.txt
@@ -67,6 +68,7 @@ binaries:
 	else $(BUILD) istio $(ISTIO_VERSION) $(CACHE_DIR); fi
 	$(BUILD) helm $(HELM_VERSION) $(CACHE_DIR)
 	$(BUILD) kustomize $(KUSTOMIZE_VERSION) $(CACHE_DIR)
+	$(BUILD) fortio $(FORTIO_VERSION) $(CACHE_DIR)
 	@if [ -f "$(API_GATEWAY_SOURCE)/go.mod" ]; then $(BUILD) api-gateway $(API_GATEWAY_VERSION) $(CACHE_DIR) $(API_GATEWAY_SOURCE); \
 	else echo "Kyma's api-gateway source is not at $(API_GATEWAY_SOURCE): the local environment will serve no APIRules"; fi
 

@@ -16,8 +16,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 from tests.support.localenv import PORTS  # noqa: E402  pylint: disable=wrong-import-position
 from tests.support.processes import free_port  # noqa: E402  pylint: disable=wrong-import-position
+from tests.support.fortio import fortio_binary  # noqa: E402  pylint: disable=wrong-import-position
 BIN = os.path.dirname(sys.executable)
-FORTIO_VERSION = "v1.66.5"
 
 
 class LocalEnvironment:
@@ -62,13 +62,5 @@ def run(argv, env):
 
 
 def fortio():
-    """Istio's load tool (client certificates, -resolve), built once per version from the Go module proxy."""
-    cache = os.path.join(os.path.expanduser("~"), ".cache", "kyma-mtls", "fortio", FORTIO_VERSION)
-    binary = os.path.join(cache, "fortio")
-    if not os.access(binary, os.X_OK):
-        print("building fortio %s from the Go module proxy into %s (once; about a minute)" % (FORTIO_VERSION, cache),
-              flush=True)
-        os.makedirs(cache, exist_ok=True)
-        subprocess.run(["go", "install", "fortio.org/fortio@" + FORTIO_VERSION], check=True,
-                       env=dict(os.environ, GOBIN=cache, GOTOOLCHAIN="local", GOFLAGS="-mod=mod"))
-    return binary
+    """Istio's load tool (client certificates, -resolve), built once per version by make binaries."""
+    return fortio_binary()

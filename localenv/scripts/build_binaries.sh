@@ -9,6 +9,7 @@
 #   helm        v3.22.0   helm, to render Istio's charts                          (helm.sh/helm/v3)
 #   kustomize   v5.7.1    kustomize, to render Kyma's api-gateway manifests       (sigs.k8s.io/kustomize/kustomize/v5)
 #   api-gateway 3.10.0    manager, Kyma's api-gateway controller; from SOURCE_DIR (a checkout)
+#   fortio      v1.66.5   fortio, Istio's load tool, for the tests and benchmarks      (fortio.org/fortio)
 #
 # Everything lands in CACHE_DIR/COMPONENT/VERSION/ and nothing is built when a complete set is there
 # (a file .complete is written last). Modules come from the Go module proxy; the output shows
@@ -135,6 +136,17 @@ case "$component" in
     [[ -x "$out/kustomize" ]] || mv "$out/v5" "$out/kustomize"
     "$out/kustomize" version
     ;;
+  fortio)
+    echo "fortio $version: first build (about a minute on 2 cores). Later runs reuse $out. Log: $log"
+    cd "$work"
+    scratch_module fortio.org/fortio "$version"
+    printf 'import _ "fortio.org/fortio"\n' >>"$work/tools.go"
+    echo "[1/2] resolving and downloading modules"
+    go mod tidy >>"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 5; }
+    echo "[2/2] compiling"
+    compile "$out" "-s -w" fortio.org/fortio
+    "$out/fortio" version
+    ;;
   api-gateway)
     [[ -f "$source_dir/go.mod" && -d "$source_dir/cmd" ]] || {
       echo "api-gateway $version: no source checkout at '${source_dir}' (a folder with go.mod and cmd/)" >&2; exit 4; }
@@ -147,7 +159,7 @@ case "$component" in
     mv "$work/bin/cmd" "$out/manager"
     ;;
   *)
-    echo "unknown component $component (kubernetes, istio, helm, kustomize, api-gateway)" >&2
+    echo "unknown component $component (kubernetes, istio, helm, kustomize, api-gateway, fortio)" >&2
     exit 2
     ;;
 esac

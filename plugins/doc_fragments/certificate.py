@@ -74,6 +74,16 @@ options:
       - This reports a change on every run; use it once, not in a converged playbook.
     type: bool
     default: false
+  previous:
+    description:
+      - What to do with the certificate a renewal replaces.
+      - V(keep) writes it to C(<path>.previous) (the certificate only, mode C(0644); the key is not kept) and
+        returns its facts as RV(ignore:previous) on every run, so that a policy can pin the replaced and the new
+        certificate until every client has switched (a later renewal replaces the kept one).
+      - V(retire) deletes C(<path>.previous); V(ignore) leaves it alone and keeps nothing.
+    type: str
+    choices: [ignore, keep, retire]
+    default: ignore
 requirements:
   - cryptography >= 42.0 on the host that runs the module
 notes:

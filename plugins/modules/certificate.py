@@ -186,6 +186,16 @@ private_key_path:
   description: Path of the private key.
   returned: always
   type: str
+previous:
+  description:
+    - With O(previous=keep), the certificate the last renewal replaced (C(<path>.previous)): the same facts as
+      the current certificate (subject, issuer, fingerprint_sha256, serial_number, not_after, ...) and its C(path).
+  returned: with O(previous=keep), once a renewal has replaced a certificate, until it is retired
+  type: dict
+  sample:
+    path: /etc/mtls/client2.crt.previous
+    fingerprint_sha256: 0b7f5f6c1f2e4d9a3c8b7a6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f
+    not_after: "2027-11-27T22:40:00Z"
 """
 
 from ansible.module_utils.basic import AnsibleModule

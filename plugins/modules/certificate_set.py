@@ -78,6 +78,12 @@ options:
         type: list
         elements: str
         default: []
+      force:
+        description:
+          - Issue this certificate again (with a new key) even if it is current; unset, O(force) applies.
+          - With O(previous=keep), the replaced certificate is kept, so renewing one client while its
+            fingerprint is pinned leaves no gap.
+        type: bool
 seealso:
   - module: kyma.mtls.certificate
 """
@@ -116,8 +122,8 @@ certificates:
   description:
     - One result per item of O(certificates), in the same order, with the same keys that
       M(kyma.mtls.certificate) returns (subject as Envoy prints it, issuer, fingerprint_sha256,
-      serial_number, not_before, not_after, SANs, reasons, key_regenerated, paths) plus C(changed)
-      and C(name).
+      serial_number, not_before, not_after, SANs, reasons, key_regenerated, paths, and C(previous)
+      with O(previous=keep)) plus C(changed) and C(name).
   returned: always
   type: list
   elements: dict

@@ -1,5 +1,6 @@
 """HTTPS requests that present a client certificate, over a real TLS handshake."""
 
+import hashlib
 import http.client
 import json
 import socket
@@ -36,3 +37,12 @@ def echoed_headers(port, host, ca, cert, key):
     status, dummy, body = get(port, host, "/headers", ca, cert, key)
     assert status == 200, body
     return json.loads(body)["headers"]
+
+
+def presented_certificate(port, host, ca, cert, key):
+    """SHA-256 (hex) of the certificate the gateway presents for host, over a fresh handshake."""
+    context = ssl.create_default_context(cafile=ca)
+    context.load_cert_chain(cert, key)
+    with socket.create_connection(("127.0.0.1", port), 10) as sock:
+        with context.wrap_socket(sock, server_hostname=host) as tls:
+            return hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest()

@@ -28,6 +28,7 @@ ISSUANCE_OPTIONS = {
     "renew_before_days": {"type": "int", "default": 30},
     "mode": {"type": "raw", "default": "0600"},
     "force": {"type": "bool", "default": False},
+    "previous": {"type": "str", "choices": ["ignore", "keep", "retire"], "default": "ignore"},
 }
 
 
@@ -42,6 +43,7 @@ def certificate_set_argument_spec():
     item_options = dict(IDENTITY_OPTIONS, name={"type": "str"})
     item_options["path"] = {"type": "path"}
     item_options["private_key_path"] = {"type": "path"}
+    item_options["force"] = {"type": "bool"}  # None: the module's force
     spec = {
         "kind": {"type": "str", "choices": ["server", "client"], "default": "client"},
         "directory": {"type": "path"},

@@ -52,6 +52,38 @@ def _planned_facts(spec, signer, now):
     }
 
 
+def previous_path(spec):
+    """Where previous=keep keeps the certificate a renewal replaced (public, no key)."""
+    return spec.path + ".previous"
+
+
+def _previous(spec, check_mode):
+    """previous=keep: facts of the kept certificate; previous=retire: remove it. Returns (facts, reason)."""
+    location = previous_path(spec)
+    if spec.previous == "retire":
+        if not os.path.exists(location):
+            return None, None
+        if not check_mode:
+            os.unlink(location)
+        return None, "the previous certificate %s is retired" % location
+    if spec.previous == "keep":
+        kept = load_certificate_pem(read_optional(location, "the previous certificate") or b"")
+        return (dict(certificate_facts(kept), path=location) if kept is not None else None), None
+    return None, None
+
+
+def _add_previous(result, spec, check_mode, replaced=None):
+    if check_mode and replaced is not None and spec.previous == "keep":
+        result["previous"] = dict(replaced, path=previous_path(spec))  # what the renewal would keep
+        return
+    facts, reason = _previous(spec, check_mode)
+    if facts is not None:
+        result["previous"] = facts
+    if reason:
+        result["changed"] = True
+        result["reasons"].append(reason)
+
+
 def ensure_certificate(spec, signer, check_mode=False, now=None):
     """Issue, renew or keep the certificate; return a result dict for the module.
 
@@ -59,7 +91,8 @@ def ensure_certificate(spec, signer, check_mode=False, now=None):
     so renewing a certificate does not force clients to redistribute keys.
     """
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    certificate = load_certificate_pem(read_optional(spec.path, "path") or b"")
+    certificate_bytes = read_optional(spec.path, "path") or b""
+    certificate = load_certificate_pem(certificate_bytes)
     key_bytes = read_optional(spec.private_key_path, "private_key_path")
     private_key = load_private_key_pem(key_bytes) if key_bytes else None
     if signer is not None and signer.certificate is None:
@@ -81,6 +114,7 @@ def ensure_certificate(spec, signer, check_mode=False, now=None):
         if mode_wrong and not check_mode:
             os.chmod(spec.private_key_path, spec.mode)
         result.update(before)
+        _add_previous(result, spec, check_mode)
         return result
 
     if not check_mode:  # in check mode an earlier task may not have made the directory yet
@@ -97,11 +131,15 @@ def ensure_certificate(spec, signer, check_mode=False, now=None):
         files = [(spec.path, new_certificate.public_bytes(serialization.Encoding.PEM), CERTIFICATE_MODE)]
         if not keep_key:
             files.insert(0, (spec.private_key_path, private_key_pem(new_key), spec.mode))
+        if spec.previous == "keep" and certificate is not None:
+            # Clients that still hold the replaced certificate stay pinned until it is retired.
+            files.insert(0, (previous_path(spec), certificate_bytes, CERTIFICATE_MODE))
         write_files(files)
         if keep_key and mode_wrong:
             os.chmod(spec.private_key_path, spec.mode)
         after = certificate_facts(new_certificate)
         result.update(after)
+    _add_previous(result, spec, check_mode, replaced=before)
     result["diff"] = {
         "before_header": spec.path,
         "after_header": spec.path,

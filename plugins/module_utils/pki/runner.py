@@ -27,7 +27,7 @@ def _signer_for(params, kind, check_mode):
 
 def _with_paths(item, directory):
     """An item's files: given explicitly, or <directory>/<name>.crt and .key."""
-    item = dict(item)
+    item = {k: v for k, v in item.items() if not (k == "force" and v is None)}
     for option, suffix in (("path", ".crt"), ("private_key_path", ".key")):
         if item.get(option):
             continue

@@ -17,7 +17,7 @@ KINDS = ("ca", "server", "client")
 
 CertificateSpec = namedtuple("CertificateSpec", [
     "kind", "path", "private_key_path", "subject", "dns_names", "ip_addresses", "uris",
-    "key", "valid_days", "renew_before_days", "mode", "force",
+    "key", "valid_days", "renew_before_days", "mode", "force", "previous",
 ])
 
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -104,4 +104,5 @@ def build_spec(params):
         renew_before_days=renew_before_days,
         mode=parse_mode(params.get("mode")),
         force=bool(params.get("force")),
+        previous=params.get("previous") or "ignore",
     )

@@ -224,3 +224,47 @@ def test_check_mode_reports_the_certificate_it_would_issue(tmp_path, ca):
     assert planned["subject"] == "CN=renamed" and planned["fingerprint_sha256"] == "(known after apply)"
     assert planned["diff"]["before"]["subject"] == "O=example,CN=c.example.com"
     assert open(spec.path).read() == before
+
+
+def test_previous_keep_holds_the_replaced_certificate_until_retired(tmp_path, ca):
+    first = ensure_certificate(spec_for(tmp_path, "client2", previous="keep"), ca, now=NOW)
+    assert "previous" not in first and not os.path.exists(first["path"] + ".previous")
+    renewed = ensure_certificate(spec_for(tmp_path, "client2", previous="keep", force=True), ca, now=NOW)
+    assert renewed["previous"]["fingerprint_sha256"] == first["fingerprint_sha256"]
+    assert renewed["fingerprint_sha256"] != first["fingerprint_sha256"]
+    assert stat.S_IMODE(os.stat(first["path"] + ".previous").st_mode) == 0o644
+    with open(first["path"] + ".previous", "rb") as handle:
+        assert b"PRIVATE KEY" not in handle.read()
+    # Reported again by the next, idempotent run, so a pin on it survives re-runs.
+    again = ensure_certificate(spec_for(tmp_path, "client2", previous="keep"), ca, now=NOW)
+    assert not again["changed"] and again["previous"]["fingerprint_sha256"] == first["fingerprint_sha256"]
+    # ignore neither reports nor touches it; retire deletes it, once.
+    assert "previous" not in ensure_certificate(spec_for(tmp_path, "client2"), ca, now=NOW)
+    check = ensure_certificate(spec_for(tmp_path, "client2", previous="retire"), ca, check_mode=True, now=NOW)
+    assert check["changed"] and os.path.exists(first["path"] + ".previous")
+    retired = ensure_certificate(spec_for(tmp_path, "client2", previous="retire"), ca, now=NOW)
+    assert retired["changed"] and "retired" in retired["reasons"][0]
+    assert not os.path.exists(first["path"] + ".previous")
+    assert not ensure_certificate(spec_for(tmp_path, "client2", previous="retire"), ca, now=NOW)["changed"]
+
+
+def test_previous_keep_in_check_mode_reports_what_would_be_kept(tmp_path, ca):
+    first = ensure_certificate(spec_for(tmp_path, "client2", previous="keep"), ca, now=NOW)
+    check = ensure_certificate(spec_for(tmp_path, "client2", previous="keep", force=True), ca, check_mode=True, now=NOW)
+    assert check["previous"]["fingerprint_sha256"] == first["fingerprint_sha256"]
+    assert not os.path.exists(first["path"] + ".previous")
+
+
+def test_one_item_of_a_set_renewed_by_its_own_force(tmp_path, ca):
+    from ansible_collections.kyma.mtls.plugins.module_utils.pki.runner import issue_many
+    params = {"kind": "client", "directory": str(tmp_path), "ca_path": ca.path, "ca_private_key_path": str(tmp_path / "ca.key"),
+              "key_type": "ec", "curve": "P-256", "key_size": 2048, "valid_days": 365, "renew_before_days": 30,
+              "mode": "0600", "force": False, "previous": "keep",
+              "certificates": [{"name": "client1", "subject": "/CN=client1", "force": None},
+                               {"name": "client2", "subject": "/CN=client2", "force": None}]}
+    first = issue_many(params, False)["certificates"]
+    params["certificates"][1]["force"] = True
+    second = issue_many(params, False)["certificates"]
+    assert [r["changed"] for r in second] == [False, True]
+    assert second[1]["previous"]["fingerprint_sha256"] == first[1]["fingerprint_sha256"]
+    assert "previous" not in second[0]

@@ -1,0 +1,35 @@
+# -*- coding: utf-8 -*-
+# Copyright: kyma.mtls contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters: kyma.mtls.job_input_problems and kyma.mtls.credential_problems (documented in their .yml files)."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kyma.mtls.plugins.module_utils.inputs import main_job_problems
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import CRYPTOGRAPHY_IMPORT_ERROR
+
+
+def job_input_problems(variables):
+    """The main job's variables (a dict) -> a list of problems, each naming its variable; empty when fine."""
+    if not isinstance(variables, dict):
+        raise AnsibleFilterError("kyma.mtls.job_input_problems expects a dict of the job's variables")
+    return main_job_problems(variables)
+
+
+def credential_problems(server_certificate, server_private_key, client_ca, extra_client_cas=None, crl=None,
+                        extra_crls=None):
+    """The gateway credential's PEM files -> a list of problems, each naming its option; empty when fine."""
+    if CRYPTOGRAPHY_IMPORT_ERROR:
+        raise AnsibleFilterError("kyma.mtls.credential_problems needs the Python library cryptography: %s"
+                                 % CRYPTOGRAPHY_IMPORT_ERROR)
+    # Imported here: the module needs cryptography, which the check above reports clearly.
+    from ansible_collections.kyma.mtls.plugins.module_utils.pki.credential_check import (  # pylint: disable=import-outside-toplevel
+        credential_problems as check)
+    return check(server_certificate, server_private_key, client_ca, extra_client_cas or [], crl or None, extra_crls or [])
+
+
+class FilterModule:
+    def filters(self):
+        return {"job_input_problems": job_input_problems, "credential_problems": credential_problems}
