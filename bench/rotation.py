@@ -27,6 +27,7 @@ def main():
             return subprocess.run(argv, cwd=REPO, env=local.env, capture_output=True, text=True, check=False)
         assert job().returncode == 0
         driver = Rotations(local.https, local.pki, job)
+        driver.wait_until_served()
         try:
             renewal, retire, dummy = driver.pinned_client_renewal()
             start, finish, dummy = driver.client_ca_rollover()

@@ -43,7 +43,8 @@ def main():
         local.playbook("playbooks/expose_mtls.yml", "-e", "@localenv/vars/local.yml")
         local.sync()
         seconds = int(args.minutes * 60)
-        load = start_load(gateway_load_argv(HOST, local.https, "/headers", local.pki, "client2",
+        load = start_load(gateway_load_argv(HOST, local.https, "/headers", os.path.join(local.pki, "server-ca.crt"),
+                                            os.path.join(local.pki, "client2"),
                                             ["-c", "8", "-qps", str(args.qps), "-t", "%ds" % seconds]))
         stop, outcomes = threading.Event(), []
         prober = threading.Thread(target=handshakes, args=(local, stop, outcomes), daemon=True)

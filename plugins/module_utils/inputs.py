@@ -59,6 +59,8 @@ def check_k8s_name(problems, where, value):
 
 
 def check_port(problems, where, value):
+    if isinstance(value, str) and value.isdigit():  # -e name=8000 gives a string
+        value = int(value)
     if not _is_int(value) or not 1 <= value <= 65535:
         problems.add(where, "must be a port number from 1 to 65535, got %r" % (value,))
 
@@ -104,18 +106,24 @@ def _duplicates(values):
     return repeated
 
 
+def _mappings(problems, variable, items, keys):
+    """(where, item) of each mapping in the list items; what is not a mapping, or has unknown keys, is a problem."""
+    for index, item in enumerate(items):
+        where = "%s[%d]" % (variable, index)
+        if not isinstance(item, dict):
+            problems.add(where, "must be a mapping with %s, got %r" % (", ".join(sorted(keys)), item))
+            continue
+        for key in sorted(set(item) - keys):
+            problems.add(where, "unknown key %r (known: %s)" % (key, ", ".join(sorted(keys))))
+        yield where, item
+
+
 def _check_clients(problems, clients):
     if not isinstance(clients, list):
         problems.add("mtls_clients", "must be a list of {name, subject}, got %r" % (clients,))
         return []
     names, subjects = [], []
-    for index, client in enumerate(clients):
-        where = "mtls_clients[%d]" % index
-        if not isinstance(client, dict):
-            problems.add(where, "must be a mapping {name, subject}, got %r" % (client,))
-            continue
-        for key in sorted(set(client) - _CLIENT_KEYS):
-            problems.add(where, "unknown key %r (a client has name and subject)" % key)
+    for where, client in _mappings(problems, "mtls_clients", clients, _CLIENT_KEYS):
         name = client.get("name")
         if not isinstance(name, str) or not _FILE_NAME.match(name) or name in ("client-ca", "server-ca", "gateway"):
             problems.add(where + ".name", "must be a file name (letters, digits, '.', '_', '-'; not client-ca, "
@@ -157,13 +165,7 @@ def _check_workloads(problems, workloads, domain_ok, domain):
         problems.add("mtls_workloads", "must be a non-empty list of {name, port, host, labels}, got %r" % (workloads,))
         return
     names, hosts = [], []
-    for index, workload in enumerate(workloads):
-        where = "mtls_workloads[%d]" % index
-        if not isinstance(workload, dict):
-            problems.add(where, "must be a mapping {name, port, host, labels}, got %r" % (workload,))
-            continue
-        for key in sorted(set(workload) - _WORKLOAD_KEYS):
-            problems.add(where, "unknown key %r (a workload has %s)" % (key, ", ".join(sorted(_WORKLOAD_KEYS))))
+    for where, workload in _mappings(problems, "mtls_workloads", workloads, _WORKLOAD_KEYS):
         for key in ("name", "port", "host", "labels"):
             if key not in workload:
                 problems.add("%s.%s" % (where, key), "is missing")
@@ -224,4 +226,71 @@ def main_job_problems(values):
     if both:
         problems.add("mtls_revoked_clients", "%s also in mtls_allowed_clients: a client is either let in or revoked"
                      % ", ".join(repr(n) for n in both))
+    return problems.found
+
+
+_FINGERPRINT = re.compile(r"^[0-9A-Fa-f]{64}$")
+
+
+def _expose_problems(values, problems):
+    _check_choice(problems, "expose_mode", values.get("expose_mode"), ("apirule", "apirule_v1beta1", "virtualservice"))
+    gateway = values.get("expose_gateway")
+    if not isinstance(gateway, str) or gateway.count("/") != 1 or not all(_DNS_LABEL.match(p) for p in gateway.split("/")):
+        problems.add("expose_gateway", "must be namespace/name of the Gateway, got %r" % (gateway,))
+    if not isinstance(values.get("expose_rules"), list) or not values.get("expose_rules"):
+        problems.add("expose_rules", "must be a non-empty list of rules")
+    check_port(problems, "expose_service_port", values.get("expose_service_port"))
+    check_k8s_name(problems, "expose_service_name", values.get("expose_service_name"))
+    check_k8s_name(problems, "expose_namespace", values.get("expose_namespace"))
+    host = values.get("expose_host")
+    if check_domain(problems, "expose_host", host) and host.count(".") < 1:
+        problems.add("expose_host", "must be a full host name such as httpbin.example.com, got %r" % host)
+
+
+def _authorization_problems(values, problems):
+    check_k8s_name(problems, "authorization_name", values.get("authorization_name"))
+    check_k8s_name(problems, "authorization_namespace", values.get("authorization_namespace"))
+    check_labels(problems, "authorization_workload_labels", values.get("authorization_workload_labels"))
+    subjects = _list_of(problems, "authorization_allowed_subjects", values.get("authorization_allowed_subjects"), str,
+                        "subjects as Envoy prints them")
+    if subjects is not None:
+        if values.get("authorization_state") == "present" and not subjects:
+            problems.add("authorization_allowed_subjects", "must name at least one subject")
+        for subject in subjects:
+            if not subject or subject.startswith("*") or subject.endswith("*"):
+                problems.add("authorization_allowed_subjects", "%r is empty or starts or ends with '*', which Istio "
+                             "reads as a wildcard, so it cannot be matched exactly" % subject)
+    fingerprints = _list_of(problems, "authorization_allowed_fingerprints",
+                            values.get("authorization_allowed_fingerprints"), str, "SHA-256 fingerprints")
+    for fingerprint in fingerprints or []:
+        if not _FINGERPRINT.match(fingerprint):
+            problems.add("authorization_allowed_fingerprints", "%r is not a SHA-256 fingerprint (64 hex digits)"
+                         % fingerprint)
+
+
+def _gateway_problems(values, problems):
+    check_port(problems, "gateway_port", values.get("gateway_port"))
+    for option in ("gateway_name", "gateway_namespace", "gateway_ingress_namespace"):
+        check_k8s_name(problems, option, values.get(option))
+    hosts = _list_of(problems, "gateway_hosts", values.get("gateway_hosts"), str, "host names")
+    if hosts is not None and not hosts:
+        problems.add("gateway_hosts", "must name at least one host")
+    for index, host in enumerate(hosts or []):
+        # Istio's Gateway hosts: [namespace/]host, where host may be '*' or start with '*.'.
+        host = host.split("/", 1)[1] if "/" in host else host
+        if host == "*":
+            continue
+        try:
+            validate_dns_name(host)
+        except PkiError as exc:
+            problems.add("gateway_hosts[%d]" % index, str(exc))
+
+
+ROLE_CHECKS = {"expose": _expose_problems, "authorization": _authorization_problems, "gateway": _gateway_problems}
+
+
+def role_problems(role, values):
+    """Every problem with a role's options (a dict); empty when they are fine."""
+    problems = Problems()
+    ROLE_CHECKS[role](values, problems)
     return problems.found

@@ -188,7 +188,7 @@ private_key_path:
   type: str
 previous:
   description:
-    - With O(previous=keep), the certificate the last renewal replaced (C(<path>.previous)): the same facts as
+    - With O(previous=keep), the certificate the last renewal replaced (C(<path>.previous)), with the same facts as
       the current certificate (subject, issuer, fingerprint_sha256, serial_number, not_after, ...) and its C(path).
   returned: with O(previous=keep), once a renewal has replaced a certificate, until it is retired
   type: dict

@@ -16,6 +16,7 @@ def rotations(tmp_path_factory):
         env["pki"] = env["dir"] + "/pki"
         assert main_job(env).returncode == 0
         driver = Rotations(env["https"], env["pki"], lambda **variables: main_job(env, **variables))
+        driver.wait_until_served()
         yield driver
         driver.close()
 

@@ -15,11 +15,12 @@ def fortio_binary():
     return binary
 
 
-def gateway_load_argv(host, port, path, pki, client, extra=()):
-    """fortio load through the gateway as `client`: SNI and Host are `host`, the address is 127.0.0.1:port."""
+def gateway_load_argv(host, port, path, server_ca, client, extra=()):
+    """fortio load through the gateway with the client's <client>.crt and .key (a path without the extension):
+    SNI and Host are `host`, the address is 127.0.0.1:port, the gateway is trusted through server_ca."""
     return [fortio_binary(), "load", "-json", "-", "-quiet", "-resolve", "127.0.0.1", "-H", "Host: " + host,
-            "-cacert", os.path.join(pki, "server-ca.crt"), "-cert", os.path.join(pki, client + ".crt"),
-            "-key", os.path.join(pki, client + ".key")] + list(extra) + ["https://%s:%d%s" % (host, port, path)]
+            "-cacert", server_ca, "-cert", client + ".crt", "-key", client + ".key"] + list(extra) + [
+                "https://%s:%d%s" % (host, port, path)]
 
 
 def report_of(stdout):

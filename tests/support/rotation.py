@@ -50,6 +50,19 @@ class Rotations:
         self.https, self.pki, self.run_job = https, pki, run_job
         self.keep = tempfile.mkdtemp(prefix="kyma-mtls-rotation-")
 
+    def wait_until_served(self, client="client2", files=None, deadline=90):
+        """Until the client gets a 200: Kyma's api-gateway writes the routes of a new APIRule within seconds,
+        and istiod pushes a changed policy within a fraction of one."""
+        ends = time.monotonic() + deadline
+        while time.monotonic() < ends:
+            try:
+                if self.status(files or os.path.join(self.pki, client)) == 200:
+                    return 200
+            except (OSError, ssl.SSLError):
+                pass
+            time.sleep(0.2)
+        raise AssertionError("%s never got a 200 through the gateway" % client)
+
     def close(self):
         shutil.rmtree(self.keep, ignore_errors=True)
 
@@ -65,8 +78,8 @@ class Rotations:
 
     def change(self, name, variables, watch, loads):
         """Run the job with variables while `loads` (files of clients) run; watch says when it is in force."""
-        running = [(files, start_load(gateway_load_argv(HOST, self.https, PATH, os.path.dirname(files),
-                                                         os.path.basename(files), LOAD))) for files in loads]
+        server_ca = os.path.join(self.pki, "server-ca.crt")
+        running = [(files, start_load(gateway_load_argv(HOST, self.https, PATH, server_ca, files, LOAD))) for files in loads]
         time.sleep(2)  # the load is under way before the change
         watcher = Watch(watch)
         watcher.start()
@@ -89,17 +102,21 @@ class Rotations:
                            lambda: presented_certificate(self.https, HOST, os.path.join(self.pki, "server-ca.crt"),
                                                          client + ".crt", client + ".key") != old, [client])
 
+    def reissued_gets_in(self, old, label):
+        """A condition: client2's files were issued again (not `old` any more) and the new ones get a 200."""
+        old_fingerprint = fingerprint_of(old + ".crt")
+
+        def condition():
+            if fingerprint_of(os.path.join(self.pki, "client2.crt")) == old_fingerprint:
+                return False
+            return self.status(self.snapshot("client2", label)) == 200
+        return condition
+
     def pinned_client_renewal(self):
         """client2 renewed while pinned: the old certificate (still in use) and the new one both get in."""
         old = self.snapshot("client2", "before-renewal")
-        old_fingerprint = fingerprint_of(old + ".crt")
-
-        def new_certificate_gets_in():
-            if fingerprint_of(os.path.join(self.pki, "client2.crt")) == old_fingerprint:
-                return False
-            return self.status(self.snapshot("client2", "renewed")) == 200
         renewal = self.change("pinned client certificate renewed", {"mtls_renew": ["client2"]},
-                              new_certificate_gets_in, [old])
+                              self.reissued_gets_in(old, "renewed"), [old])
         new = self.snapshot("client2", "renewed")
         retire = self.change("previous certificate retired", {"mtls_retire_previous": True},
                              lambda: self.status(old) == 403, [new])
@@ -109,14 +126,8 @@ class Rotations:
     def client_ca_rollover(self):
         """A new client CA: both trusted while clients switch, then the old one removed."""
         old = self.snapshot("client2", "old-ca")
-        old_fingerprint = fingerprint_of(old + ".crt")
-
-        def new_ca_certificate_gets_in():
-            if fingerprint_of(os.path.join(self.pki, "client2.crt")) == old_fingerprint:
-                return False
-            return self.status(self.snapshot("client2", "new-ca")) == 200
         start = self.change("client CA rollover started", {"mtls_client_ca_rollover": "start"},
-                            new_ca_certificate_gets_in, [old])
+                            self.reissued_gets_in(old, "new-ca"), [old])
         new = self.snapshot("client2", "new-ca")
         finish = self.change("client CA rollover finished", {"mtls_client_ca_rollover": "finish"},
                              lambda: refused(self.status, old), [new])
@@ -127,7 +138,7 @@ class Rotations:
         """client1 revoked (after being let in): refused at the handshake; client2's load goes on."""
         assert self.run_job(mtls_allowed_clients=["client1", "client2"]).returncode == 0
         revoked = self.snapshot("client1", "revoked")
-        before = self.status(revoked)
+        before = self.wait_until_served("client1", revoked, deadline=30)
         client2 = self.snapshot("client2", "revocation")
         result = self.change("client1 revoked", {"mtls_allowed_clients": ["client2"], "mtls_revoked_clients": ["client1"]},
                              lambda: refused(self.status, revoked), [client2])

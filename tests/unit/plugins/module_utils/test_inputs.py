@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.kyma.mtls.plugins.module_utils.inputs import main_job_problems
+from ansible_collections.kyma.mtls.plugins.module_utils.inputs import main_job_problems, role_problems
 from tests.support.bad_inputs import CASES, CLIENTS, WORKLOAD
 
 DEFAULTS = {"mtls_state": "present", "mtls_domain": "local.kyma.dev", "mtls_namespace": "kyma-mtls",
@@ -34,3 +34,43 @@ def test_every_problem_is_reported_at_once():
     problems = main_job_problems(dict(DEFAULTS, mtls_domain="bad_domain", mtls_workloads=[dict(WORKLOAD, port=0)],
                                       mtls_allowed_clients=["nobody"]))
     assert [p.split(":")[0] for p in problems] == ["mtls_domain", "mtls_workloads[0].port", "mtls_allowed_clients"]
+
+
+ROLE_DEFAULTS = {
+    "expose": {"expose_mode": "apirule", "expose_gateway": "kyma-mtls/kyma-mtls-gateway", "expose_rules": [{"path": "/*"}],
+               "expose_service_port": 8000, "expose_service_name": "httpbin", "expose_namespace": "kyma-mtls",
+               "expose_host": "httpbin.local.kyma.dev"},
+    "authorization": {"authorization_state": "present", "authorization_name": "httpbin-mtls-allowed-clients",
+                      "authorization_namespace": "kyma-mtls", "authorization_workload_labels": {"app": "httpbin"},
+                      "authorization_allowed_subjects": ["O=example,CN=client2.example.com"],
+                      "authorization_allowed_fingerprints": ["ab" * 32]},
+    "gateway": {"gateway_port": 443, "gateway_hosts": ["*.local.kyma.dev"], "gateway_name": "kyma-mtls-gateway",
+                "gateway_namespace": "kyma-mtls", "gateway_ingress_namespace": "istio-system"},
+}
+ROLE_CASES = [
+    ("expose", {"expose_service_port": 70000}, "expose_service_port: must be a port number"),
+    ("expose", {"expose_service_port": "http"}, "expose_service_port: must be a port number"),
+    ("expose", {"expose_gateway": "gateway"}, "expose_gateway: must be namespace/name"),
+    ("expose", {"expose_host": "bad_host.example"}, "expose_host: invalid DNS name"),
+    ("expose", {"expose_host": "httpbin"}, "expose_host: must be a full host name"),
+    ("expose", {"expose_rules": []}, "expose_rules: must be a non-empty list"),
+    ("authorization", {"authorization_allowed_subjects": ["CN=*"]}, "authorization_allowed_subjects: 'CN=*' is empty or"),
+    ("authorization", {"authorization_allowed_subjects": []}, "authorization_allowed_subjects: must name at least one"),
+    ("authorization", {"authorization_allowed_fingerprints": ["abc"]}, "authorization_allowed_fingerprints: 'abc' is not"),
+    ("authorization", {"authorization_workload_labels": {}}, "authorization_workload_labels: must be a non-empty mapping"),
+    ("gateway", {"gateway_port": 0}, "gateway_port: must be a port number"),
+    ("gateway", {"gateway_hosts": ["*", "apps/bad_host.example"]}, "gateway_hosts[1]: invalid DNS name"),
+    ("gateway", {"gateway_namespace": "Apps"}, "gateway_namespace: must be a Kubernetes name"),
+]
+
+
+def test_role_defaults_are_fine():
+    for role, options in ROLE_DEFAULTS.items():
+        assert role_problems(role, options) == [], role
+    assert role_problems("gateway", dict(ROLE_DEFAULTS["gateway"], gateway_port="8443")) == []  # -e gateway_port=8443
+
+
+@pytest.mark.parametrize("role,options,words", ROLE_CASES)
+def test_each_bad_role_option_is_named(role, options, words):
+    problems = role_problems(role, dict(ROLE_DEFAULTS[role], **options))
+    assert any(p.startswith(words) for p in problems), problems
