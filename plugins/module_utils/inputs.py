@@ -10,6 +10,7 @@ import os
 import re
 
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.issue import PENDING
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.spec import validate_dns_name
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.subject import parse_subject
 
@@ -263,7 +264,7 @@ def _authorization_problems(values, problems):
     fingerprints = _list_of(problems, "authorization_allowed_fingerprints",
                             values.get("authorization_allowed_fingerprints"), str, "SHA-256 fingerprints")
     for fingerprint in fingerprints or []:
-        if not _FINGERPRINT.match(fingerprint):
+        if not _FINGERPRINT.match(fingerprint) and fingerprint != PENDING:  # check mode: issued on apply
             problems.add("authorization_allowed_fingerprints", "%r is not a SHA-256 fingerprint (64 hex digits)"
                          % fingerprint)
 

@@ -68,6 +68,9 @@ def test_role_defaults_are_fine():
     for role, options in ROLE_DEFAULTS.items():
         assert role_problems(role, options) == [], role
     assert role_problems("gateway", dict(ROLE_DEFAULTS["gateway"], gateway_port="8443")) == []  # -e gateway_port=8443
+    # Check mode, a certificate that would be issued: its fingerprint is only known after apply.
+    assert role_problems("authorization", dict(ROLE_DEFAULTS["authorization"],
+                                               authorization_allowed_fingerprints=["(known after apply)"])) == []
 
 
 @pytest.mark.parametrize("role,options,words", ROLE_CASES)
