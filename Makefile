@@ -26,7 +26,7 @@ FORTIO_VERSION := $(shell sed -n 's/^FORTIO_VERSION = "\(.*\)"/\1/p' tests/suppo
 # Kyma's api-gateway source: kept beside this repository (the kyma role also takes a checkout or a clone).
 API_GATEWAY_SOURCE ?= $(abspath $(CURDIR)/../shared/vendor/kyma-api-gateway-$(API_GATEWAY_VERSION))
 
-.PHONY: help venv collection system-packages binaries up down status demo test unit integration molecule sanity lint bench build clean
+.PHONY: help venv collection system-packages binaries up down status demo test unit integration faults molecule sanity lint bench build clean
 
 help:
 	@echo "make demo   the whole tutorial locally: Kubernetes, istiod, the ingress gateway, the main job, requests with client certificates"
@@ -92,6 +92,10 @@ unit: collection
 
 integration: collection system-packages binaries
 	$(BIN)/python -m pytest tests/integration
+
+# etcd, kube-apiserver and istiod killed during a converge (not yet part of make test).
+faults: collection system-packages binaries
+	$(BIN)/python -m pytest -m faults tests/integration/test_faults.py
 
 # Molecule: default = the local environment; cluster = KUBECONFIG's cluster (says it is skipped without one).
 molecule: collection system-packages binaries

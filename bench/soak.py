@@ -66,8 +66,8 @@ def main():
     print("  %-40s %10s %10s %10s %8s" % ("process", "start MiB", "half MiB", "end MiB", "end/start"))
     start, half, end = (dict(((what, name), rss) for what, name, rss in rows) for dummy, rows in samples)
     for key in start:
-        print("  %-40s %10.1f %10.1f %10.1f %8.2f" % ("%s (%s)" % key, start[key], half.get(key, 0), end.get(key, 0),
-                                                       end.get(key, 0) / start[key] if start[key] else 0))
+        ratio = end.get(key, 0) / start[key] if start[key] else 0
+        print("  %-40s %10.1f %10.1f %10.1f %8.2f" % ("%s (%s)" % key, start[key], half.get(key, 0), end.get(key, 0), ratio))
     total = [sum(rows.values()) for rows in (start, half, end)]
     print("  %-40s %10.1f %10.1f %10.1f %8.2f" % ("total", total[0], total[1], total[2], total[2] / total[0]))
 

@@ -2,11 +2,14 @@
 main job. The run fails with a clear message and no traceback (or succeeds, when the kill came
 after its last request), nothing is reachable without its policy, and once the environment is
 started again a re-run converges to the very objects of an undisturbed run.
+
+Not yet part of `make test` (marker faults; `make faults` runs it): work in progress of issue 12.
 """
 
 import json
 import os
 import random
+import shutil
 import signal
 import ssl
 import subprocess
@@ -28,7 +31,8 @@ OURS = ["/api/v1/namespaces/istio-system/secrets/kyma-mtls-credential",
         "/apis/security.istio.io/v1/namespaces/kyma-mtls/authorizationpolicies/httpbin-mtls-allowed-clients",
         "/apis/apps/v1/namespaces/kyma-mtls/deployments/httpbin", "/api/v1/namespaces/kyma-mtls/services/httpbin",
         "/api/v1/namespaces/kyma-mtls/serviceaccounts/httpbin"]
-ROUNDS = 2  # kills per component
+# Kills per component at random moments (more: KYMA_MTLS_FAULT_ROUNDS=5).
+ROUNDS = int(os.environ.get("KYMA_MTLS_FAULT_ROUNDS", "1"))
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +44,9 @@ def cluster(tmp_path_factory):
         assert run_job(env).returncode == 0
         env["job_seconds"] = time.monotonic() - started
         env["undisturbed"] = objects(env)
+        # mtls_state=absent deletes the certificates too: each round starts again from these.
+        env["pki_copy"] = str(tmp_path_factory.mktemp("faults-pki"))
+        shutil.copytree(env["pki"], env["pki_copy"], dirs_exist_ok=True)
         yield env
 
 
@@ -68,6 +75,10 @@ def kill(cluster, component):
 
 
 def start_environment_again(cluster):
+    """Stopped and started with its data, as after a reboot: a kube-apiserver that lost etcd serves stale watch
+    caches for minutes, and what the node reads through them."""
+    down = run_playbook(localenv_playbook("down.yml"), cluster["ports"], env=cluster["env"])
+    assert down.returncode == 0, down.stdout[-3000:]
     up = run_playbook(localenv_playbook("up.yml"), cluster["ports"], env=cluster["env"])
     assert up.returncode == 0, up.stdout[-3000:]
 
@@ -79,11 +90,13 @@ def denied_client_refused(cluster):
         return True
 
 
+@pytest.mark.faults
 @pytest.mark.parametrize("component", sorted(PID_FILES))
 def test_a_kill_during_a_converge(cluster, component):
     rng = random.Random(component)
     for dummy in range(ROUNDS):
         assert run_job(cluster, mtls_state="absent").returncode == 0
+        shutil.copytree(cluster["pki_copy"], cluster["pki"], dirs_exist_ok=True)
         argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", INVENTORY, PLAYBOOK,
                 "-e", json.dumps(variables(cluster))]
         job = subprocess.Popen(argv, cwd=REPO, env=dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),  # noqa: S603

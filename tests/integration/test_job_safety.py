@@ -163,8 +163,9 @@ def test_no_key_material_in_verbose_output_or_logs(cluster, tmp_path):
     texts = [run.stdout + run.stderr for run in runs]
     with open(log) as handle:
         texts.append(handle.read())
-    texts += [open(path, errors="replace").read() for path in glob.glob(os.path.join(cluster["dir"], "**", "*.log"),
-                                                                       recursive=True)]
+    for path in glob.glob(os.path.join(cluster["dir"], "**", "*.log"), recursive=True):
+        with open(path, errors="replace") as handle:
+            texts.append(handle.read())
     needles += key_material(cluster["pki"])
     assert len(needles) > 20
     leaks = [(needle[:20], index) for index, text in enumerate(texts) for needle in needles if needle in text]
