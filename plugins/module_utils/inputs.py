@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 
+from ansible_collections.kyma.mtls.plugins.module_utils.envoy_name import envoy_name_from_der
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.issue import PENDING
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.spec import validate_dns_name
@@ -135,9 +136,16 @@ def _check_clients(problems, clients):
             problems.add(where + ".subject", "is missing")
             continue
         try:
-            subjects.append((parse_subject(client["subject"]).public_bytes(), where))
+            subject = parse_subject(client["subject"]).public_bytes()
         except PkiError as exc:
             problems.add(where + ".subject", str(exc))
+            continue
+        subjects.append((subject, where))
+        printed = envoy_name_from_der(subject)
+        if printed.startswith("*") or printed.endswith("*"):
+            problems.add(where + ".subject", "%s as Envoy prints it starts or ends with '*', which Istio reads as a "
+                         "wildcard in a policy, so it could not be matched exactly; none may start or end with '*'"
+                         % printed)
     for name in _duplicates(names):
         problems.add("mtls_clients", "name %r is used more than once" % name)
     by_subject = {}

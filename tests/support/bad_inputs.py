@@ -93,6 +93,8 @@ CASES = [
      "must start with '/'"),
     ("subject country too long", {"mtls_clients": [dict(CLIENTS[0], subject="/CN=client1/C=Germany"), CLIENTS[1]]},
      "mtls_clients[0].subject", "C='Germany' is not valid"),
+    ("subject a wildcard for Istio", {"mtls_clients": [dict(CLIENTS[0], subject="/CN=*"), CLIENTS[1]]},
+     "mtls_clients[0].subject", "none may start or end with '*'"),
     ("subject a number", {"mtls_clients": [dict(CLIENTS[0], subject=7), CLIENTS[1]]}, "mtls_clients[0].subject",
      "must be a list of mappings or a string"),
     ("allowed client unknown", {"mtls_allowed_clients": ["client3"]}, "mtls_allowed_clients",
