@@ -65,7 +65,8 @@ def objects(cluster):
     for path in OURS:
         item = cluster["kube"].get(path)
         assert item is not None, path
-        found[path] = {"labels": item["metadata"].get("labels"), "spec": item.get("spec"), "data": item.get("data")}
+        spec = {k: v for k, v in (item.get("spec") or {}).items() if k not in ("clusterIP", "clusterIPs")}  # allocated
+        found[path] = {"labels": item["metadata"].get("labels"), "spec": spec, "data": item.get("data")}
     return found
 
 
