@@ -93,7 +93,8 @@ unit: collection
 integration: collection system-packages binaries
 	$(BIN)/python -m pytest tests/integration
 
-# etcd, kube-apiserver and istiod killed during a converge (not yet part of make test).
+# etcd, kube-apiserver and istiod killed during a converge: one round each in make test (integration),
+# more with KYMA_MTLS_FAULT_ROUNDS=3 make faults.
 faults: collection system-packages binaries
 	$(BIN)/python -m pytest -m faults tests/integration/test_faults.py
 

@@ -3,7 +3,8 @@ main job. The run fails with a clear message and no traceback (or succeeds, when
 after its last request), nothing is reachable without its policy, and once the environment is
 started again a re-run converges to the very objects of an undisturbed run.
 
-Not yet part of `make test` (marker faults; `make faults` runs it): work in progress of issue 12.
+One round per component in `make test`; `KYMA_MTLS_FAULT_ROUNDS=3 make faults` runs only these, with
+more rounds (marker faults).
 """
 
 import json
