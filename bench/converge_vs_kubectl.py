@@ -20,7 +20,7 @@ import subprocess
 from local_env import LocalEnvironment, run
 
 KINDS = "namespace/kyma-mtls serviceaccount/httpbin service/httpbin deployment/httpbin gateway/kyma-mtls-gateway " \
-        "virtualservice/httpbin-mtls authorizationpolicy/httpbin-mtls-allowed-clients"
+        "virtualservice/httpbin-mtls authorizationpolicy/kyma-mtls-gateway-allowed-clients"
 
 
 def export_manifests(env, path):

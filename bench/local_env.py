@@ -21,9 +21,12 @@ BIN = os.path.dirname(sys.executable)
 
 
 class LocalEnvironment:
-    def __init__(self):
+    def __init__(self, kyma=True):
         self.dir = tempfile.mkdtemp(prefix="kyma-mtls-bench-")
         self.ports = {name: free_port() for name in PORTS}
+        if not kyma:  # plain Istio, as VirtualService mode needs: no Kyma api-gateway or Serverless
+            self.ports.update(kyma_vendor=os.path.join(self.dir, "no-vendor"),
+                              kyma_api_gateway_repository="file:///nonexistent/api-gateway")
         self.env = dict(os.environ, KYMA_MTLS_LOCAL_DIR=self.dir, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
                         KUBECONFIG=os.path.join(self.dir, "kubeconfig"), PATH=BIN + os.pathsep + os.environ["PATH"])
         self.pki = os.path.join(self.dir, "pki")

@@ -36,7 +36,7 @@ CLIENT2 = "O=example,CN=client2.example.com"
 # The rule kyma.mtls.authorization writes (without the fingerprint rule), for the API patches.
 RULE = {"from": [{"source": {"principals": ["cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"]}}],
         "when": [{"key": "request.headers[x-client-ssl-cn]", "notValues": [CLIENT2]}]}
-APPLY_TASK = "kyma.mtls.authorization : Apply or delete the policy that denies every other client certificate"
+APPLY_TASK = "kyma.mtls.authorization : Apply the policies that deny every other client certificate"
 
 
 class Poller(threading.Thread):
@@ -102,7 +102,7 @@ def patch(local, subjects):
     api = k8s_client.CustomObjectsApi(k8s_config.new_client_from_config(config_file=local.env["KUBECONFIG"],
                                                                         context="kyma-mtls-local"))
     api.patch_namespaced_custom_object("security.istio.io", "v1", "kyma-mtls", "authorizationpolicies",
-                                       "httpbin-mtls-allowed-clients",
+                                       "kyma-mtls-gateway-allowed-clients",
                                        {"spec": {"rules": [dict(RULE, when=[dict(RULE["when"][0], notValues=subjects)])]}})
     return time.time()
 

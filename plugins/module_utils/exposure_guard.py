@@ -7,6 +7,8 @@ away the policy of a workload that is still exposed."""
 
 from __future__ import annotations
 
+from ansible_collections.kyma.mtls.plugins.module_utils.allow_policies import ALLOW_LIST_LABEL
+
 
 def selects(policy, pod_labels):
     """Whether an AuthorizationPolicy applies to pods with these labels (no selector: all of its namespace)."""
@@ -14,10 +16,18 @@ def selects(policy, pod_labels):
     return all(pod_labels.get(key) == value for key, value in match.items())
 
 
+def _bucket_of_another(policy):
+    """Whether the policy holds buckets of a longer allow-list (allow_policies.py): alone it denies
+    only the certificates of its own buckets, so it restricts nothing without its main policy."""
+    owner = ((policy.get("metadata") or {}).get("labels") or {}).get(ALLOW_LIST_LABEL)
+    return owner is not None and owner != policy["metadata"]["name"]
+
+
 def restricting_policies(policies, pod_labels):
     """Names of the DENY policies that apply to pods with these labels."""
     return sorted(p["metadata"]["name"] for p in policies
-                  if (p.get("spec") or {}).get("action") == "DENY" and selects(p, pod_labels))
+                  if (p.get("spec") or {}).get("action") == "DENY" and selects(p, pod_labels)
+                  and not _bucket_of_another(p))
 
 
 def _service_of_route_host(host, namespace):
@@ -61,4 +71,17 @@ def unrestricted_exposures(exposures, services, policies, namespace, without=Non
             selector = selectors.get(service)
             if selector and not restricting_policies(remaining, selector):
                 problems.append("%s reaches Service %s" % (exposure, service))
+    return problems
+
+
+def unprotected_services(names, services, policies):
+    """Problems of exposing the named Services now: one that does not exist yet, or whose pods no DENY
+    policy restricts. services and policies are the namespace's objects."""
+    selectors = {s["metadata"]["name"]: (s.get("spec") or {}).get("selector") or {} for s in services}
+    problems = []
+    for name in names:
+        if name not in selectors:
+            problems.append("Service %s does not exist yet" % name)
+        elif not restricting_policies(policies, selectors[name]):
+            problems.append("no DENY AuthorizationPolicy restricts the pods of Service %s" % name)
     return problems

@@ -22,6 +22,8 @@ _LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 _SAMPLES = ("httpbin", "function")
 _WORKLOAD_KEYS = {"name", "port", "host", "labels", "echo_path"}
+_SERVICE_KEYS = {"name", "port", "host", "exposure"}
+_RULE_KEYS = {"path", "methods"}
 _CLIENT_KEYS = {"name", "subject"}
 
 
@@ -60,6 +62,18 @@ def check_k8s_name(problems, where, value):
     return True
 
 
+# A long allow-list adds "-<10 hex digits>" to the policy's name for its buckets (allow_policies.py).
+_POLICY_NAME_MAX = 253 - 11
+
+
+def check_policy_name(problems, where, value):
+    """An AuthorizationPolicy name (a DNS subdomain) that leaves room for the buckets' suffix."""
+    if not isinstance(value, str) or len(value) > _POLICY_NAME_MAX or not all(
+            _DNS_LABEL.match(label) for label in value.split(".")):
+        problems.add(where, "must be a Kubernetes object name (lowercase letters, digits, inner '-' and '.', at most "
+                     "%d), got %r" % (_POLICY_NAME_MAX, value))
+
+
 def check_port(problems, where, value):
     if isinstance(value, str) and value.isdigit():  # -e name=8000 gives a string
         value = int(value)
@@ -67,7 +81,9 @@ def check_port(problems, where, value):
         problems.add(where, "must be a port number from 1 to 65535, got %r" % (value,))
 
 
-def check_labels(problems, where, value):
+def check_labels(problems, where, value, empty_ok=False):
+    if isinstance(value, dict) and not value and empty_ok:
+        return
     if not isinstance(value, dict) or not value:
         problems.add(where, "must be a non-empty mapping of the pods' labels (an empty selector would match every pod)"
                      ", got %r" % (value,))
@@ -173,15 +189,9 @@ def _check_workloads(problems, workloads, domain_ok, domain):
     if not isinstance(workloads, list) or not workloads:
         problems.add("mtls_workloads", "must be a non-empty list of {name, port, host, labels}, got %r" % (workloads,))
         return
-    names, hosts = [], []
-    for where, workload in _mappings(problems, "mtls_workloads", workloads, _WORKLOAD_KEYS):
-        for key in ("name", "port", "host", "labels"):
-            if key not in workload:
-                problems.add("%s.%s" % (where, key), "is missing")
-        if "name" in workload and check_k8s_name(problems, where + ".name", workload["name"]):
-            names.append(workload["name"])
-        if "port" in workload:
-            check_port(problems, where + ".port", workload["port"])
+    hosts = []
+    for where, workload in _named_ports(problems, "mtls_workloads", workloads, _WORKLOAD_KEYS,
+                                        ("name", "port", "host", "labels")):
         if "host" in workload:
             host = workload["host"]
             if not isinstance(host, str) or not _DNS_LABEL.match(host):
@@ -195,8 +205,6 @@ def _check_workloads(problems, workloads, domain_ok, domain):
         path = workload.get("echo_path", "/")
         if not isinstance(path, str) or not path.startswith("/"):
             problems.add(where + ".echo_path", "must be a path starting with '/', got %r" % (path,))
-    for name in _duplicates(names):
-        problems.add("mtls_workloads", "name %r is used more than once" % name)
     for host in _duplicates(hosts):
         problems.add("mtls_workloads", "host %r is used more than once" % host)
 
@@ -212,6 +220,7 @@ def main_job_problems(values):
     domain_ok = check_domain(problems, "mtls_domain", values.get("mtls_domain"))
     check_k8s_name(problems, "mtls_namespace", values.get("mtls_namespace"))
     check_k8s_name(problems, "mtls_gateway_name", values.get("mtls_gateway_name"))
+    check_policy_name(problems, "mtls_policy_name", values.get("mtls_policy_name"))
     pki_dir = values.get("mtls_pki_dir")
     if not isinstance(pki_dir, str) or not pki_dir or (os.path.exists(pki_dir) and not os.path.isdir(pki_dir)):
         problems.add("mtls_pki_dir", "must be a directory (made if missing), got %r" % (pki_dir,))
@@ -246,20 +255,73 @@ def _expose_problems(values, problems):
     gateway = values.get("expose_gateway")
     if not isinstance(gateway, str) or gateway.count("/") != 1 or not all(_DNS_LABEL.match(p) for p in gateway.split("/")):
         problems.add("expose_gateway", "must be namespace/name of the Gateway, got %r" % (gateway,))
-    if not isinstance(values.get("expose_rules"), list) or not values.get("expose_rules"):
-        problems.add("expose_rules", "must be a non-empty list of rules")
+    _check_rules(problems, values.get("expose_rules"))
+    check_k8s_name(problems, "expose_namespace", values.get("expose_namespace"))
+    timeout = values.get("expose_timeout", 180)
+    if isinstance(timeout, str) and timeout.isdigit():
+        timeout = int(timeout)
+    if not _is_int(timeout) or timeout < 1:
+        problems.add("expose_timeout", "must be a number of seconds, got %r" % (timeout,))
+    services = values.get("expose_services") or []
+    if not isinstance(services, list):
+        problems.add("expose_services", "must be a list of {name, port, host}, got %r" % (services,))
+    elif services:
+        _check_services(problems, services)
+        return
     check_port(problems, "expose_service_port", values.get("expose_service_port"))
     check_k8s_name(problems, "expose_service_name", values.get("expose_service_name"))
-    check_k8s_name(problems, "expose_namespace", values.get("expose_namespace"))
-    host = values.get("expose_host")
-    if check_domain(problems, "expose_host", host) and host.count(".") < 1:
-        problems.add("expose_host", "must be a full host name such as httpbin.example.com, got %r" % host)
+    _check_full_host(problems, "expose_host", values.get("expose_host"))
+
+
+def _check_full_host(problems, where, host):
+    if check_domain(problems, where, host) and host.count(".") < 1:
+        problems.add(where, "must be a full host name such as httpbin.example.com, got %r" % host)
+
+
+def _check_rules(problems, rules):
+    if not isinstance(rules, list) or not rules:
+        problems.add("expose_rules", "must be a non-empty list of rules")
+        return
+    for where, rule in _mappings(problems, "expose_rules", rules, _RULE_KEYS):
+        path = rule.get("path")
+        if not isinstance(path, str) or not path.startswith("/"):
+            problems.add(where + ".path", "must be a path starting with '/', got %r" % (path,))
+        methods = rule.get("methods")
+        if not isinstance(methods, list) or not methods or not all(isinstance(m, str) and m for m in methods):
+            problems.add(where + ".methods", "must be a non-empty list of HTTP methods, got %r" % (methods,))
+
+
+def _check_services(problems, services):
+    for where, service in _named_ports(problems, "expose_services", services, _SERVICE_KEYS, ("name", "port", "host")):
+        if "host" in service:
+            _check_full_host(problems, where + ".host", service["host"])
+        if "exposure" in service:
+            check_k8s_name(problems, where + ".exposure", service["exposure"])
+
+
+def _named_ports(problems, variable, items, keys, required):
+    """[(where, item)] of the mappings in items, after checking that the required keys are there, that
+    each name is a Kubernetes name used once and each port a port."""
+    names, found = [], []
+    for where, item in _mappings(problems, variable, items, keys):
+        for key in required:
+            if key not in item:
+                problems.add("%s.%s" % (where, key), "is missing")
+        if "name" in item and check_k8s_name(problems, where + ".name", item["name"]):
+            names.append(item["name"])
+        if "port" in item:
+            check_port(problems, where + ".port", item["port"])
+        found.append((where, item))
+    for name in _duplicates(names):
+        problems.add(variable, "name %r is used more than once" % name)
+    return found
 
 
 def _authorization_problems(values, problems):
-    check_k8s_name(problems, "authorization_name", values.get("authorization_name"))
+    check_policy_name(problems, "authorization_name", values.get("authorization_name"))
     check_k8s_name(problems, "authorization_namespace", values.get("authorization_namespace"))
-    check_labels(problems, "authorization_workload_labels", values.get("authorization_workload_labels"))
+    # {}: every pod of the namespace (the main job's one allow-list).
+    check_labels(problems, "authorization_workload_labels", values.get("authorization_workload_labels"), empty_ok=True)
     subjects = _list_of(problems, "authorization_allowed_subjects", values.get("authorization_allowed_subjects"), str,
                         "subjects as Envoy prints them")
     if subjects is not None:
@@ -269,6 +331,9 @@ def _authorization_problems(values, problems):
             if not subject or subject.startswith("*") or subject.endswith("*"):
                 problems.add("authorization_allowed_subjects", "%r is empty or starts or ends with '*', which Istio "
                              "reads as a wildcard, so it cannot be matched exactly" % subject)
+    for name in _list_of(problems, "authorization_replaces", values.get("authorization_replaces", []), str,
+                         "policy names") or []:
+        check_policy_name(problems, "authorization_replaces", name)
     fingerprints = _list_of(problems, "authorization_allowed_fingerprints",
                             values.get("authorization_allowed_fingerprints"), str, "SHA-256 fingerprints")
     for fingerprint in fingerprints or []:

@@ -16,6 +16,13 @@ description:
   - Every certificate behaves exactly as with M(kyma.mtls.certificate) (same checks, renewal,
     key reuse, atomic writes); the options that say how to issue are shared by all items.
   - Every item is validated before any file is written, so one bad item changes nothing.
+  - A re-run does not parse again the certificates it found current last time. It keeps a record
+    of them, C(certificate-index.json) beside the files (mode 0600, no key material). The record
+    holds each certificate's public facts, a digest of its options and its CA, and its files'
+    inode, size, modification time and mode. When all of these are unchanged, the recorded facts
+    are returned; only the expiry is compared with O(renew_before_days) again. This makes a
+    converged run over 10,000 certificates take a fraction of a second. Any change to a file, an
+    option or the CA gets the full check. Deleting the record only costs the next run time.
 author:
   - kyma.mtls developers (@kyma-mtls)
 extends_documentation_fragment:

@@ -10,7 +10,7 @@ from tests.support.kube import Kube
 from tests.support.playbooks import REPO, run_playbook
 
 PLAYBOOK = os.path.join(REPO, "playbooks", "expose_mtls.yml")
-POLICY = "/apis/security.istio.io/v1/namespaces/kyma-mtls/authorizationpolicies/httpbin-mtls-allowed-clients"
+POLICY = "/apis/security.istio.io/v1/namespaces/kyma-mtls/authorizationpolicies/kyma-mtls-gateway-allowed-clients"
 OURS = ["/apis/networking.istio.io/v1/namespaces/kyma-mtls/gateways/kyma-mtls-gateway",
         "/apis/networking.istio.io/v1/namespaces/kyma-mtls/virtualservices/httpbin-mtls",
         POLICY,

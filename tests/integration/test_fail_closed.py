@@ -169,21 +169,23 @@ def test_a_killed_run_lets_nobody_in(env):
 
 
 def test_the_expose_role_alone_refuses_a_workload_no_policy_restricts(env):
+    """The main job's allow-list covers every pod of its namespace: a Service of another namespace."""
     kube = env["kube"]
     assert main_job(env).returncode == 0
-    kube.create("/api/v1/namespaces/kyma-mtls/services", {
+    kube.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "unguarded"}})
+    kube.create("/api/v1/namespaces/unguarded/services", {
         "apiVersion": "v1", "kind": "Service", "metadata": {"name": "unguarded"},
         "spec": {"selector": {"app": "unguarded"}, "ports": [{"name": "http", "port": 8000}]}})
     try:
         run = run_playbook(os.path.join(REPO, "tests", "integration", "playbooks", "role_alone.yml"), {
             "role": "kyma.mtls.expose", "kubeconfig": env["kubeconfig"], "expose_service_name": "unguarded",
-            "expose_namespace": "kyma-mtls", "expose_host": "unguarded.local.kyma.dev",
+            "expose_namespace": "unguarded", "expose_host": "unguarded.local.kyma.dev",
             "expose_gateway": "kyma-mtls/kyma-mtls-gateway"}, env=env["env"])
         assert run.returncode != 0
-        assert "No DENY AuthorizationPolicy in namespace kyma-mtls restricts the pods of Service unguarded" in run.stdout
-        assert kube.get("/apis/gateway.kyma-project.io/v2/namespaces/kyma-mtls/apirules/unguarded-mtls") is None
+        assert "In namespace unguarded: no DENY AuthorizationPolicy restricts the pods of Service unguarded" in run.stdout
+        assert kube.get("/apis/gateway.kyma-project.io/v2/namespaces/unguarded/apirules/unguarded-mtls") is None
     finally:
-        kube.delete("/api/v1/namespaces/kyma-mtls/services/unguarded")
+        kube.delete("/api/v1/namespaces/unguarded")
 
 
 def test_the_authorization_role_alone_keeps_a_policy_an_exposure_needs(env):
@@ -191,9 +193,9 @@ def test_the_authorization_role_alone_keeps_a_policy_an_exposure_needs(env):
     assert main_job(env).returncode == 0
     run = run_playbook(os.path.join(REPO, "tests", "integration", "playbooks", "role_alone.yml"), {
         "role": "kyma.mtls.authorization", "kubeconfig": env["kubeconfig"], "authorization_state": "absent",
-        "authorization_namespace": "kyma-mtls", "authorization_name": "httpbin-mtls-allowed-clients"}, env=env["env"])
+        "authorization_namespace": "kyma-mtls", "authorization_name": "kyma-mtls-gateway-allowed-clients"}, env=env["env"])
     assert run.returncode != 0
     assert "would leave exposures that no DENY policy restricts" in run.stdout
     assert "APIRule httpbin-mtls reaches Service httpbin" in run.stdout
-    assert kube.get("/apis/security.istio.io/v1/namespaces/kyma-mtls/authorizationpolicies/httpbin-mtls-allowed-clients")
+    assert kube.get("/apis/security.istio.io/v1/namespaces/kyma-mtls/authorizationpolicies/kyma-mtls-gateway-allowed-clients")
     assert env["prober"].let_in() == []

@@ -29,7 +29,7 @@ PID_FILES = {"etcd": "cluster/run/etcd.pid", "kube-apiserver": "cluster/run/kube
 OURS = ["/api/v1/namespaces/istio-system/secrets/kyma-mtls-credential",
         "/apis/networking.istio.io/v1/namespaces/kyma-mtls/gateways/kyma-mtls-gateway",
         "/apis/networking.istio.io/v1/namespaces/kyma-mtls/virtualservices/httpbin-mtls",
-        "/apis/security.istio.io/v1/namespaces/kyma-mtls/authorizationpolicies/httpbin-mtls-allowed-clients",
+        "/apis/security.istio.io/v1/namespaces/kyma-mtls/authorizationpolicies/kyma-mtls-gateway-allowed-clients",
         "/apis/apps/v1/namespaces/kyma-mtls/deployments/httpbin", "/api/v1/namespaces/kyma-mtls/services/httpbin",
         "/api/v1/namespaces/kyma-mtls/serviceaccounts/httpbin"]
 # Kills per component at random moments (more: KYMA_MTLS_FAULT_ROUNDS=5).

@@ -150,13 +150,13 @@ def test_next_to_kymas_no_auth_allow_the_seeds_allow_restricts_nothing_and_the_r
     policies, so the tutorial's ALLOW on the subject header lets every certificate of the client CA
     in; the authorization role's DENY keeps the others out. On Kyma's objects, not ours."""
     kube = env["kube"]
-    role_policy = kube.get(POLICIES + "/httpbin-mtls-allowed-clients")
+    role_policy = kube.get(POLICIES + "/kyma-mtls-gateway-allowed-clients")
     seed = {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
             "metadata": {"name": "test-authz-policy", "namespace": "kyma-mtls"},
             "spec": {"action": "ALLOW", "rules": [{"to": [{"operation": {"hosts": [HTTPBIN]}}],
                                                    "when": [{"key": "request.headers[X-Client-Ssl-Cn]",
                                                              "values": [CLIENT2]}]}]}}
-    kube.delete(POLICIES + "/httpbin-mtls-allowed-clients")
+    kube.delete(POLICIES + "/kyma-mtls-gateway-allowed-clients")
     try:
         kube.create(POLICIES, seed)
         assert eventually(env, "client1", 200)[-1] == 200     # the seed's ALLOW does not keep client1 out
@@ -168,31 +168,35 @@ def test_next_to_kymas_no_auth_allow_the_seeds_allow_restricts_nothing_and_the_r
         assert call(env, "client2")[0] == 200
     finally:
         kube.delete(POLICIES + "/test-authz-policy")
-        if kube.get(POLICIES + "/httpbin-mtls-allowed-clients") is None:
+        if kube.get(POLICIES + "/kyma-mtls-gateway-allowed-clients") is None:
             assert main_job(env).returncode == 0
 
 
 def test_a_function_with_npm_dependencies_is_served_and_reloaded_when_it_changes(env):
     """A Function of its own, with a dependency from the npm registry, behind an APIRule of its own
-    (Kyma's noAuth ALLOW only: any certificate of the client CA gets in)."""
+    (Kyma's noAuth ALLOW only: any certificate of the client CA gets in). In a namespace of its own:
+    the main job's allow-list covers every pod of kyma-mtls."""
     kube = env["kube"]
+    kube.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
+                                       "metadata": {"name": "shout", "labels": {"istio-injection": "enabled"}}})
+    functions, apirules = FUNCTIONS.replace("/kyma-mtls/", "/shout/"), APIRULES.replace("/kyma-mtls/", "/shout/")
     # As Kyma's samples write it: an arrow function in the exported object is not seen as an export
     # when Kyma's runtime imports the CommonJS file (its log says "Content loaded is not a function").
     source = ('const _ = require("lodash");\n'
               'module.exports = { main: function (event, context) { return { upper: _.toUpper("%s"), lodash: _.VERSION }; } }\n')
-    kube.create(FUNCTIONS, {
+    kube.create(functions, {
         "apiVersion": "serverless.kyma-project.io/v1alpha2", "kind": "Function",
-        "metadata": {"name": "shout", "namespace": "kyma-mtls"},
+        "metadata": {"name": "shout", "namespace": "shout"},
         "spec": {"runtime": "nodejs22", "source": {"inline": {
             "source": source % "kyma", "dependencies": '{"name": "shout", "dependencies": {"lodash": "4.17.21"}}'}}}})
-    kube.create(APIRULES, {
-        "apiVersion": "gateway.kyma-project.io/v2", "kind": "APIRule", "metadata": {"name": "shout", "namespace": "kyma-mtls"},
+    kube.create(apirules, {
+        "apiVersion": "gateway.kyma-project.io/v2", "kind": "APIRule", "metadata": {"name": "shout", "namespace": "shout"},
         "spec": {"hosts": ["shout." + DOMAIN], "gateway": "kyma-mtls/kyma-mtls-gateway",
                  "service": {"name": "shout", "port": 80}, "rules": [{"path": "/*", "methods": ["GET"], "noAuth": True}]}})
     try:
         assert eventually(env, "client1", 200, seconds=120, host="shout." + DOMAIN, path="/")[-1] == 200
         assert json.loads(call(env, "client1", host="shout." + DOMAIN, path="/")[2]) == {"upper": "KYMA", "lodash": "4.17.21"}
-        kube.merge_patch(FUNCTIONS + "/shout", {"spec": {"source": {"inline": {"source": source % "reloaded"}}}})
+        kube.merge_patch(functions + "/shout", {"spec": {"source": {"inline": {"source": source % "reloaded"}}}})
         # While the new pod replaces the old one, the gateway may still try the old pod's address and
         # hold a request up to its 10 s connect timeout: a timeout here means "not yet".
         deadline, answer = time.monotonic() + 120, None
@@ -206,5 +210,6 @@ def test_a_function_with_npm_dependencies_is_served_and_reloaded_when_it_changes
             time.sleep(0.2)
         assert answer and answer[0] == 200 and json.loads(answer[2])["upper"] == "RELOADED", answer
     finally:
-        kube.delete(APIRULES + "/shout")
-        kube.delete(FUNCTIONS + "/shout")
+        kube.delete(apirules + "/shout")
+        kube.delete(functions + "/shout")
+        kube.delete("/api/v1/namespaces/shout")

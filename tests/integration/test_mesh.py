@@ -104,7 +104,7 @@ def test_a_route_that_does_not_set_the_subject_gets_nobody_in_with_a_forged_one(
                          "spec": {"hosts": ["httpbin-other." + DOMAIN], "gateways": ["kyma-mtls/kyma-mtls-gateway"],
                                   "http": [{"route": [{"destination": {"host": "httpbin", "port": {"number": 8000}}}]}]}})
     other = "httpbin-other." + DOMAIN
-    policy_path = POLICIES + "/httpbin-mtls-allowed-clients"
+    policy_path = POLICIES + "/kyma-mtls-gateway-allowed-clients"
     rules = kube.get(policy_path)["spec"]["rules"]
     try:
         sync(env)
@@ -151,7 +151,7 @@ def test_the_unix_socket_reaches_the_same_gateway(env):
 
 def test_a_policy_change_reaches_the_sidecar_through_istiod(env):
     kube = env["kube"]
-    name = POLICIES + "/httpbin-mtls-allowed-clients"
+    name = POLICIES + "/kyma-mtls-gateway-allowed-clients"
     policy = kube.get(name)
     original = policy["spec"]["rules"]
     # Let client1 in: its subject and its certificate's hash among the allowed.

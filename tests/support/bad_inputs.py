@@ -32,6 +32,8 @@ CASES = [
     ("namespace with a dot", {"mtls_namespace": "kyma.mtls"}, "mtls_namespace", "must be a Kubernetes name"),
     ("gateway name with an underscore", {"mtls_gateway_name": "mtls_gateway"}, "mtls_gateway_name",
      "must be a Kubernetes name"),
+    ("policy name with a slash", {"mtls_policy_name": "allowed/clients"}, "mtls_policy_name",
+     "must be a Kubernetes object name"),
     ("pki dir a file", {"mtls_pki_dir": "/etc/hostname"}, "mtls_pki_dir", "must be a directory"),
     ("kubeconfig missing", {"mtls_kubeconfig": "/nonexistent/kubeconfig"}, "mtls_kubeconfig", "is not a file"),
     ("unknown sample", {"mtls_samples": ["nginx"]}, "mtls_samples", "unknown sample 'nginx'"),

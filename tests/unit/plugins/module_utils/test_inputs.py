@@ -6,7 +6,8 @@ from ansible_collections.kyma.mtls.plugins.module_utils.inputs import main_job_p
 from tests.support.bad_inputs import CASES, CLIENTS, WORKLOAD
 
 DEFAULTS = {"mtls_state": "present", "mtls_domain": "local.kyma.dev", "mtls_namespace": "kyma-mtls",
-            "mtls_gateway_name": "kyma-mtls-gateway", "mtls_pki_dir": "/tmp/kyma-mtls-unit/pki",
+            "mtls_gateway_name": "kyma-mtls-gateway", "mtls_policy_name": "kyma-mtls-gateway-allowed-clients",
+            "mtls_pki_dir": "/tmp/kyma-mtls-unit/pki",
             "mtls_expose_mode": "apirule", "mtls_samples": ["httpbin"], "mtls_workloads": [WORKLOAD],
             "mtls_clients": CLIENTS, "mtls_allowed_clients": ["client2"], "mtls_pin_certificates": True,
             "mtls_revoked_clients": [], "mtls_renew": [], "mtls_retire_previous": False,
@@ -37,7 +38,7 @@ def test_every_problem_is_reported_at_once():
 
 
 ROLE_DEFAULTS = {
-    "expose": {"expose_mode": "apirule", "expose_gateway": "kyma-mtls/kyma-mtls-gateway", "expose_rules": [{"path": "/*"}],
+    "expose": {"expose_mode": "apirule", "expose_gateway": "kyma-mtls/kyma-mtls-gateway", "expose_rules": [{"path": "/*", "methods": ["GET"]}],
                "expose_service_port": 8000, "expose_service_name": "httpbin", "expose_namespace": "kyma-mtls",
                "expose_host": "httpbin.local.kyma.dev"},
     "authorization": {"authorization_state": "present", "authorization_name": "httpbin-mtls-allowed-clients",
@@ -57,7 +58,19 @@ ROLE_CASES = [
     ("authorization", {"authorization_allowed_subjects": ["CN=*"]}, "authorization_allowed_subjects: 'CN=*' is empty or"),
     ("authorization", {"authorization_allowed_subjects": []}, "authorization_allowed_subjects: must name at least one"),
     ("authorization", {"authorization_allowed_fingerprints": ["abc"]}, "authorization_allowed_fingerprints: 'abc' is not"),
-    ("authorization", {"authorization_workload_labels": {}}, "authorization_workload_labels: must be a non-empty mapping"),
+    ("authorization", {"authorization_workload_labels": []}, "authorization_workload_labels: must be a non-empty mapping"),
+    ("authorization", {"authorization_replaces": "old"}, "authorization_replaces: must be a list of policy names"),
+    ("authorization", {"authorization_replaces": ["Old_Policy"]}, "authorization_replaces: must be a Kubernetes object"),
+    ("expose", {"expose_rules": [{"path": "post", "methods": ["POST"]}]}, "expose_rules[0].path: must be a path"),
+    ("expose", {"expose_rules": [{"path": "/*", "methods": "GET"}]}, "expose_rules[0].methods: must be a non-empty list"),
+    ("expose", {"expose_rules": [{"path": "/*", "verbs": ["GET"]}]}, "expose_rules[0]: unknown key 'verbs'"),
+    ("expose", {"expose_services": [{"name": "a", "port": 80}]}, "expose_services[0].host: is missing"),
+    ("expose", {"expose_services": [{"name": "a", "port": 0, "host": "a.example.com"}]},
+     "expose_services[0].port: must be a port number"),
+    ("expose", {"expose_services": [{"name": "a", "port": 80, "host": "a"}]}, "expose_services[0].host: must be a full"),
+    ("expose", {"expose_services": [{"name": "a", "port": 80, "host": "a.example.com"}] * 2},
+     "expose_services: name 'a' is used more than once"),
+    ("expose", {"expose_services": "httpbin"}, "expose_services: must be a list"),
     ("gateway", {"gateway_port": 0}, "gateway_port: must be a port number"),
     ("gateway", {"gateway_hosts": ["*", "apps/bad_host.example"]}, "gateway_hosts[1]: invalid DNS name"),
     ("gateway", {"gateway_namespace": "Apps"}, "gateway_namespace: must be a Kubernetes name"),
@@ -68,6 +81,10 @@ def test_role_defaults_are_fine():
     for role, options in ROLE_DEFAULTS.items():
         assert role_problems(role, options) == [], role
     assert role_problems("gateway", dict(ROLE_DEFAULTS["gateway"], gateway_port="8443")) == []  # -e gateway_port=8443
+    assert role_problems("authorization", dict(ROLE_DEFAULTS["authorization"], authorization_workload_labels={})) == []
+    # A list of Services replaces the single one's options.
+    assert role_problems("expose", dict(ROLE_DEFAULTS["expose"], expose_service_name=None, expose_services=[
+        {"name": "httpbin", "port": "8000", "host": "httpbin.local.kyma.dev", "exposure": "httpbin-mtls"}])) == []
     # Check mode, a certificate that would be issued: its fingerprint is only known after apply.
     assert role_problems("authorization", dict(ROLE_DEFAULTS["authorization"],
                                                authorization_allowed_fingerprints=["(known after apply)"])) == []
