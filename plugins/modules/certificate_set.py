@@ -7,14 +7,19 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: certificate_set
-short_description: Issue many server or client certificates from one CA in one task
+short_description: Issue many certificates, or a whole PKI, in one task
 version_added: 0.1.0
 description:
   - Issues a fleet of certificates signed by one CA, each with its own subject, subject
     alternative names and files, in a single task. The CA is read and checked once and no
     Ansible task runs per certificate, which makes issuing thousands of client certificates fast.
+  - Or a whole PKI in one run, handled in order. Items of O(certificates[].kind=ca) are
+    self-signed CAs, and an item with O(certificates[].signed_by) is signed by the CA item of that
+    name before it (for example a server CA, a client CA, the server certificate and the clients).
+    A CA issued again in the run takes the certificates it signs along.
   - Every certificate behaves exactly as with M(kyma.mtls.certificate) (same checks, renewal,
-    key reuse, atomic writes); the options that say how to issue are shared by all items.
+    key reuse, atomic writes); the options that say how to issue are shared by all items, except
+    what an item sets for itself (kind, valid_days, previous, force).
   - Every item is validated before any file is written, so one bad item changes nothing.
   - A re-run does not parse again the certificates it found current last time. It keeps a record
     of them, C(certificate-index.json) beside the files (mode 0600, no key material). The record
@@ -40,9 +45,12 @@ options:
         C(<directory>/<name>.crt) and C(<directory>/<name>.key). The directory must exist.
     type: path
   ca_path:
-    required: true
+    description:
+      - The task's CA, for items without O(certificates[].signed_by). Not needed when every item is a CA
+        or names its signer.
   ca_private_key_path:
-    required: true
+    description:
+      - The private key of O(ca_path).
   certificates:
     description:
       - The certificates to issue.
@@ -85,6 +93,24 @@ options:
         type: list
         elements: str
         default: []
+      kind:
+        description:
+          - What this certificate is for; unset, O(kind) applies. V(ca) is a self-signed CA that later items
+            can name in O(certificates[].signed_by).
+        type: str
+        choices: [ca, server, client]
+      signed_by:
+        description:
+          - The O(certificates[].name) of a CA item before this one, which signs it; unset, the task's
+            O(ca_path) does.
+        type: str
+      valid_days:
+        description: Days this certificate is valid; unset, O(valid_days) applies.
+        type: int
+      previous:
+        description: What a renewal of this certificate keeps; unset, O(previous) applies.
+        type: str
+        choices: [ignore, keep, retire]
       force:
         description:
           - Issue this certificate again (with a new key) even if it is current; unset, O(force) applies.
@@ -96,6 +122,16 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: A whole PKI in one task - two CAs, the gateway's certificate and the clients
+  kyma.mtls.certificate_set:
+    directory: /etc/mtls
+    previous: keep
+    certificates:
+      - {name: server-ca, kind: ca, subject: /O=example Inc./CN=ServerRootCA, valid_days: 3650}
+      - {name: client-ca, kind: ca, subject: /O=example Inc./CN=ClientRootCA, valid_days: 3650}
+      - {name: gateway, kind: server, signed_by: server-ca, subject: /CN=*.example.com, dns_names: ["*.example.com"]}
+      - {name: client1, signed_by: client-ca, subject: /CN=client1.example.com/O=example}
+
 - name: Client certificates named after their clients, in one directory
   kyma.mtls.certificate_set:
     ca_path: /etc/mtls/client-ca.crt

@@ -43,15 +43,18 @@ def certificate_set_argument_spec():
     item_options = dict(IDENTITY_OPTIONS, name={"type": "str"})
     item_options["path"] = {"type": "path"}
     item_options["private_key_path"] = {"type": "path"}
-    item_options["force"] = {"type": "bool"}  # None: the module's force
+    # None: the task's option.
+    item_options["force"] = {"type": "bool"}
+    item_options["kind"] = {"type": "str", "choices": ["ca", "server", "client"]}
+    item_options["signed_by"] = {"type": "str"}
+    item_options["valid_days"] = {"type": "int"}
+    item_options["previous"] = {"type": "str", "choices": ["ignore", "keep", "retire"]}
     spec = {
         "kind": {"type": "str", "choices": ["server", "client"], "default": "client"},
         "directory": {"type": "path"},
         "certificates": {"type": "list", "elements": "dict", "required": True, "options": item_options},
     }
     spec.update(ISSUANCE_OPTIONS)
-    spec["ca_path"] = dict(spec["ca_path"], required=True)
-    spec["ca_private_key_path"] = dict(spec["ca_private_key_path"], required=True)
     return spec
 
 

@@ -14,7 +14,8 @@ from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import hashes
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.index import CertificateIndex, inputs_digest
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.issue import ensure_certificate
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.signer import load_signer, pending_signer
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.files import read_optional
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.signer import load_certificate_pem, load_signer, pending_signer
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.spec import build_spec
 
 
@@ -47,30 +48,41 @@ def issue_one(params, check_mode):
     return ensure_certificate(spec, _signer_for(params, spec.kind, check_mode), check_mode)
 
 
+# What an item may set for itself instead of taking the task's option.
+ITEM_OVERRIDES = ("kind", "valid_days", "previous", "force")
+
+
 def issue_many(params, check_mode):
-    """kyma.mtls.certificate_set: many certificates signed by one CA that is read once.
+    """kyma.mtls.certificate_set: many certificates in one run, in order; each is signed by the task's
+    CA or by a CA item before it (signed_by), or is a CA itself (kind ca).
 
     Every item is validated before anything is written, so bad input leaves no file changed. A
     certificate whose inputs and files are as the last run found them current is not parsed again
     (index.py); only its expiry is checked.
     """
     shared = {k: v for k, v in params.items() if k not in ("certificates", "directory") and k not in IDENTITY_OPTIONS}
-    signer = _signer_for(params, params["kind"], check_mode)
-    ca_fingerprint = signer.certificate.fingerprint(hashes.SHA256()).hex() if signer.certificate is not None else None
+    task_signer = _task_signer(params, check_mode)
     index, now = CertificateIndex(), datetime.datetime.now(datetime.timezone.utc)
-    plans = []
+    plans, cas = [], set()
     for position, item in enumerate(params["certificates"]):
         label = item.get("name") or item.get("path") or "#%d" % position
         try:
-            located = _with_paths(item, params.get("directory"))
-            plans.append(_plan(located, shared, ca_fingerprint, index, now))
+            plan = _structure(item, params, cas, task_signer)
+            _plan(plan, shared, _fingerprint_on_disk(plan, task_signer, plans), index, now)
         except PkiError as exc:
             raise PkiError("certificates[%d] (%s): %s" % (position, label, exc))
+        plans.append(plan)
     counts = Counter(path for plan in plans for path in plan["paths"])
     repeated = sorted(path for path, count in counts.items() if count > 1)
     if repeated:
         raise PkiError("certificates name the same file more than once: %s" % ", ".join(repeated))
-    results = [_carry_out(plan, signer, check_mode, index) for plan in plans]
+    signers, results = {None: task_signer}, []
+    for plan in plans:
+        signer = signers[plan["signed_by"]] if plan["kind"] != "ca" else None
+        result = _carry_out(plan, shared, signer, check_mode, index, now)
+        if plan["kind"] == "ca" and plan["name"]:
+            signers[plan["name"]] = _signer_of_item(plan, result, check_mode)
+        results.append(result)
     if not check_mode:
         index.save()
     for item, result in zip(params["certificates"], results):
@@ -79,18 +91,65 @@ def issue_many(params, check_mode):
     return {"changed": any(r["changed"] for r in results), "certificates": results, "diff": diffs}
 
 
-def _plan(located, shared, ca_fingerprint, index, now):
-    """What to do for one item: reuse the recorded result of an unchanged, current certificate, or check it."""
-    options = dict(shared, **located)
-    files = [located["path"], located["private_key_path"], located["path"] + ".previous"]
-    plan = {"paths": files[:2], "files": files, "digest": inputs_digest(located, shared, ca_fingerprint)}
-    if ca_fingerprint is not None and not options.get("force"):
-        entry = index.current(located["path"], plan["digest"], files)
+def _task_signer(params, check_mode):
+    """The task's CA (ca_path), when it names one: read and checked once, before anything is written."""
+    if not params.get("ca_path") and not params.get("ca_private_key_path"):
+        return None
+    if not (params.get("ca_path") and params.get("ca_private_key_path")):
+        raise PkiError("give both ca_path and ca_private_key_path, or neither")
+    return _signer_for(params, "client", check_mode)
+
+
+def _structure(item, params, cas, task_signer):
+    """An item's plan: its files, kind and signer, checked against the items before it."""
+    kind = item.get("kind") or params["kind"]
+    signed_by = item.get("signed_by")
+    if kind == "ca" and signed_by:
+        raise PkiError("a CA is self-signed and takes no signed_by")
+    if signed_by is not None and signed_by not in cas:
+        raise PkiError("signed_by %r names no CA item before this one" % signed_by)
+    if kind != "ca" and signed_by is None and task_signer is None:
+        raise PkiError("needs signed_by (a CA item before it) or the task's ca_path and ca_private_key_path")
+    name = item.get("name")
+    if kind == "ca" and name:
+        cas.add(name)
+    located = _with_paths(dict(item, kind=kind), params.get("directory"))
+    located.pop("signed_by", None)
+    return {"name": name, "kind": kind, "signed_by": signed_by if kind != "ca" else None, "located": located,
+            "paths": [located["path"], located["private_key_path"]],
+            "files": [located["path"], located["private_key_path"], located["path"] + ".previous"]}
+
+
+def _fingerprint_on_disk(plan, task_signer, plans):
+    """The fingerprint of the plan's signer as it is now: 'self' for a CA, None when not readable yet."""
+    if plan["kind"] == "ca":
+        return "self"
+    if plan["signed_by"] is None:
+        return _fingerprint(task_signer.certificate)
+    [ca] = [p for p in plans if p["name"] == plan["signed_by"]]
+    return _fingerprint(load_certificate_pem(read_optional(ca["located"]["path"], "path") or b""))
+
+
+def _fingerprint(certificate):
+    return certificate.fingerprint(hashes.SHA256()).hex() if certificate is not None else None
+
+
+def _options(plan, shared):
+    options = dict(shared)
+    options.update({k: v for k, v in plan["located"].items() if v is not None})
+    return options
+
+
+def _plan(plan, shared, signer_fingerprint, index, now):
+    """Reuse the recorded result of an unchanged, current certificate, or validate the item for a full check."""
+    options = _options(plan, shared)
+    plan["digest"] = inputs_digest(plan["located"], shared, signer_fingerprint)
+    if signer_fingerprint is not None and not options.get("force"):
+        entry = index.current(plan["located"]["path"], plan["digest"], plan["files"])
         if entry is not None and not _due(entry["result"], options["renew_before_days"], now):
             plan["recorded"] = dict(entry["result"])
-            return plan
+            return
     plan["spec"] = build_spec(options)
-    return plan
 
 
 def _due(result, renew_before_days, now):
@@ -99,13 +158,25 @@ def _due(result, renew_before_days, now):
     return not_after - now <= datetime.timedelta(days=renew_before_days)
 
 
-def _carry_out(plan, signer, check_mode, index):
+def _carry_out(plan, shared, signer, check_mode, index, now):
     if "recorded" in plan:
-        return plan["recorded"]
+        fingerprint = "self" if plan["kind"] == "ca" else _fingerprint(signer.certificate)
+        if inputs_digest(plan["located"], shared, fingerprint) == plan["digest"]:
+            return plan["recorded"]
+        plan["spec"] = build_spec(_options(plan, shared))  # its CA was issued again in this run
     result = ensure_certificate(plan["spec"], signer, check_mode)
-    if not check_mode and signer.certificate is not None:
+    if not check_mode and (signer is None or signer.certificate is not None):
         # What the next run finds when nothing changes in between.
         current = {k: v for k, v in result.items() if k not in ("diff", "name")}
         current.update(changed=False, reasons=[], key_regenerated=False)
-        index.record(plan["spec"].path, plan["digest"], plan["files"], current)
+        fingerprint = "self" if signer is None else _fingerprint(signer.certificate)
+        index.record(plan["located"]["path"], inputs_digest(plan["located"], shared, fingerprint), plan["files"], current)
     return result
+
+
+def _signer_of_item(plan, result, check_mode):
+    """The CA an item is, for the items after it; in check mode the one on disk, or one to be issued."""
+    path, key = plan["located"]["path"], plan["located"]["private_key_path"]
+    if check_mode and (result["changed"] or not os.path.exists(path)):
+        return load_signer(path, key) if os.path.exists(path) and not result.get("key_regenerated") else pending_signer(path)
+    return load_signer(path, key)

@@ -1,0 +1,72 @@
+"""A whole PKI in one certificate_set run: CA items, and items signed by a CA item before them."""
+
+import os
+
+import pytest
+from cryptography import x509
+
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.runner import issue_many
+
+
+def pki(folder, **task):
+    params = {"kind": "client", "directory": str(folder), "ca_path": None, "ca_private_key_path": None,
+              "key_type": "ec", "curve": "P-256", "key_size": 2048, "valid_days": 365, "renew_before_days": 30,
+              "mode": "0600", "force": False, "previous": "keep", "certificates": [
+                  {"name": "server-ca", "kind": "ca", "subject": "/CN=ServerRootCA", "valid_days": 3650, "previous": "ignore"},
+                  {"name": "client-ca", "kind": "ca", "subject": "/CN=ClientRootCA", "valid_days": 3650, "previous": "ignore"},
+                  {"name": "gateway", "kind": "server", "signed_by": "server-ca", "subject": "/CN=*.example.com",
+                   "dns_names": ["*.example.com"], "previous": "ignore"},
+                  {"name": "client1", "signed_by": "client-ca", "subject": "/CN=client1.example.com"},
+                  {"name": "client2", "signed_by": "client-ca", "subject": "/CN=client2.example.com"}]}
+    params.update(task)
+    return params
+
+
+def certificate(folder, name):
+    with open(os.path.join(str(folder), name + ".crt"), "rb") as handle:
+        return x509.load_pem_x509_certificate(handle.read())
+
+
+def test_one_run_issues_the_cas_and_what_they_sign(tmp_path):
+    result = issue_many(pki(tmp_path), False)
+    by_name = {r["name"]: r for r in result["certificates"]}
+    assert result["changed"] and all(r["changed"] for r in by_name.values())
+    assert by_name["server-ca"]["kind"] == "ca" and by_name["gateway"]["kind"] == "server"
+    certificate(tmp_path, "gateway").verify_directly_issued_by(certificate(tmp_path, "server-ca"))
+    certificate(tmp_path, "client2").verify_directly_issued_by(certificate(tmp_path, "client-ca"))
+    days = (certificate(tmp_path, "client-ca").not_valid_after_utc - certificate(tmp_path, "client-ca").not_valid_before_utc).days
+    assert days == 3650  # the item's valid_days, not the task's
+    assert not issue_many(pki(tmp_path), False)["changed"]
+
+
+def test_a_ca_issued_again_takes_what_it_signs_along_in_the_same_run(tmp_path):
+    """A new CA key: the recorded clients no longer verify against it and are issued again."""
+    issue_many(pki(tmp_path), False)
+    before = certificate(tmp_path, "client1").fingerprint(certificate(tmp_path, "client1").signature_hash_algorithm)
+    os.unlink(tmp_path / "client-ca.crt")
+    os.unlink(tmp_path / "client-ca.key")
+    result = {r["name"]: r for r in issue_many(pki(tmp_path), False)["certificates"]}
+    assert [n for n, r in result.items() if r["changed"]] == ["client-ca", "client1", "client2"]
+    certificate(tmp_path, "client1").verify_directly_issued_by(certificate(tmp_path, "client-ca"))
+    assert certificate(tmp_path, "client1").fingerprint(certificate(tmp_path, "client1").signature_hash_algorithm) != before
+
+
+def test_check_mode_on_an_empty_folder_writes_nothing(tmp_path):
+    result = issue_many(pki(tmp_path), True)
+    assert all(r["changed"] for r in result["certificates"]) and os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("change,words", [
+    ({3: {"signed_by": "gateway"}}, "signed_by 'gateway' names no CA item before this one"),
+    ({2: {"signed_by": "client1"}}, "signed_by 'client1' names no CA item before this one"),
+    ({0: {"signed_by": "client-ca"}}, "a CA is self-signed and takes no signed_by"),
+    ({4: {"signed_by": None}}, "needs signed_by"),
+])
+def test_a_bad_signer_fails_before_anything_is_written(tmp_path, change, words):
+    params = pki(tmp_path)
+    for position, override in change.items():
+        params["certificates"][position].update(override)
+    with pytest.raises(PkiError, match=words):
+        issue_many(params, False)
+    assert os.listdir(tmp_path) == []
