@@ -42,8 +42,13 @@ options:
   directory:
     description:
       - Directory for items that give a O(certificates[].name) instead of paths; their files are
-        C(<directory>/<name>.crt) and C(<directory>/<name>.key). The directory must exist.
+        C(<directory>/<name>.crt) and C(<directory>/<name>.key). It must exist unless O(directory_mode) is set.
     type: path
+  directory_mode:
+    description:
+      - With O(directory), create it with this mode (an octal string such as C("0700")) when it is missing,
+        and set the mode when it differs. Unset, the directory must exist and its mode is left alone.
+    type: raw
   ca_path:
     description:
       - The task's CA, for items without O(certificates[].signed_by). Not needed when every item is a CA

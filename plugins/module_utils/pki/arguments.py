@@ -52,6 +52,7 @@ def certificate_set_argument_spec():
     spec = {
         "kind": {"type": "str", "choices": ["server", "client"], "default": "client"},
         "directory": {"type": "path"},
+        "directory_mode": {"type": "raw"},
         "certificates": {"type": "list", "elements": "dict", "required": True, "options": item_options},
     }
     spec.update(ISSUANCE_OPTIONS)

@@ -14,9 +14,9 @@ from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import hashes
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.index import CertificateIndex, inputs_digest
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.issue import ensure_certificate
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.files import read_optional
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.files import file_mode, read_optional
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.signer import load_certificate_pem, load_signer, pending_signer
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.spec import build_spec
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.spec import build_spec, parse_mode
 
 
 def _signer_for(params, kind, check_mode):
@@ -60,7 +60,9 @@ def issue_many(params, check_mode):
     certificate whose inputs and files are as the last run found them current is not parsed again
     (index.py); only its expiry is checked.
     """
-    shared = {k: v for k, v in params.items() if k not in ("certificates", "directory") and k not in IDENTITY_OPTIONS}
+    shared = {k: v for k, v in params.items()
+              if k not in ("certificates", "directory", "directory_mode") and k not in IDENTITY_OPTIONS}
+    directory_changed = _ensure_directory(params.get("directory"), params.get("directory_mode"), check_mode)
     task_signer = _task_signer(params, check_mode)
     index, now = CertificateIndex(), datetime.datetime.now(datetime.timezone.utc)
     plans, cas = [], set()
@@ -88,7 +90,29 @@ def issue_many(params, check_mode):
     for item, result in zip(params["certificates"], results):
         result["name"] = item.get("name")
     diffs = [result.pop("diff") for result in results if "diff" in result]
-    return {"changed": any(r["changed"] for r in results), "certificates": results, "diff": diffs}
+    return {"changed": directory_changed or any(r["changed"] for r in results), "certificates": results, "diff": diffs}
+
+
+def _ensure_directory(directory, mode, check_mode):
+    """directory_mode: create the directory with that mode, or set it; whether that changes anything."""
+    if not directory or mode is None:
+        return False
+    wanted = parse_mode(mode, 0o700)
+    if os.path.isdir(directory):
+        if file_mode(directory) == wanted:
+            return False
+        if not check_mode:
+            os.chmod(directory, wanted)
+        return True
+    if os.path.exists(directory):
+        raise PkiError("directory %s exists and is not a directory" % directory)
+    if not check_mode:
+        try:
+            os.makedirs(directory, mode=wanted)
+            os.chmod(directory, wanted)  # makedirs' mode is filtered by the umask
+        except OSError as exc:
+            raise PkiError("cannot create directory %s: %s" % (directory, exc.strerror))
+    return True
 
 
 def _task_signer(params, check_mode):

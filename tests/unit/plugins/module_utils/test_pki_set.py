@@ -70,3 +70,14 @@ def test_a_bad_signer_fails_before_anything_is_written(tmp_path, change, words):
     with pytest.raises(PkiError, match=words):
         issue_many(params, False)
     assert os.listdir(tmp_path) == []
+
+
+def test_directory_mode_creates_the_folder_and_keeps_its_mode(tmp_path):
+    folder = tmp_path / "pki"
+    params = pki(folder, directory_mode="0700")
+    assert issue_many(params, True)["changed"] and not folder.exists()  # check mode creates nothing
+    issue_many(params, False)
+    assert oct(os.stat(folder).st_mode & 0o777) == "0o700"
+    os.chmod(folder, 0o755)
+    assert issue_many(params, False)["changed"] and oct(os.stat(folder).st_mode & 0o777) == "0o700"
+    assert not issue_many(params, False)["changed"]
