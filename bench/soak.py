@@ -18,7 +18,7 @@ from environment import processes
 from local_env import LocalEnvironment
 
 from tests.support.fortio import finish_load, gateway_load_argv, start_load
-from tests.support.https import get
+from tests.support.https import get, served_within
 
 HOST = "httpbin.local.kyma.dev"
 
@@ -34,21 +34,6 @@ def handshakes(local, stop, outcomes):
         stop.wait(1)
 
 
-def served(local, seconds=90):
-    """Until client2 gets a 200: Kyma's api-gateway writes an APIRule's routes a few seconds after it
-    is applied, and fortio gives up on the first 404."""
-    ca, cert, key = (os.path.join(local.pki, name) for name in ("server-ca.crt", "client2.crt", "client2.key"))
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if get(local.https, HOST, "/headers", ca, cert, key)[0] == 200:
-                return
-        except (OSError, ssl.SSLError):
-            pass
-        time.sleep(0.5)
-    raise SystemExit("client2 never got a 200 through the gateway")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10)
@@ -57,7 +42,9 @@ def main():
     with LocalEnvironment() as local:
         local.playbook("playbooks/expose_mtls.yml", "-e", "@localenv/vars/local.yml")
         local.sync()
-        served(local)
+        if not served_within(local.https, HOST, "/headers", os.path.join(local.pki, "server-ca.crt"),
+                             os.path.join(local.pki, "client2.crt"), os.path.join(local.pki, "client2.key"), 90):
+            raise SystemExit("client2 never got a 200 through the gateway")
         seconds = int(args.minutes * 60)
         load = start_load(gateway_load_argv(HOST, local.https, "/headers", os.path.join(local.pki, "server-ca.crt"),
                                             os.path.join(local.pki, "client2"),

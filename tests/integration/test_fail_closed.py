@@ -18,6 +18,7 @@ import time
 import pytest
 
 from tests.integration.conftest import main_job, request_as, running_local_environment
+from tests.support.https import served_within
 from tests.support.kube import Kube
 from tests.support.playbooks import INVENTORY, REPO, run_playbook
 
@@ -135,21 +136,9 @@ def test_a_delete_stopped_at_any_step_lets_nobody_in(env):
     assert env["prober"].let_in() == []
     # The prober did see the gateway serve: the allowed client gets in once all is applied again.
     assert main_job(env).returncode == 0
-    assert served_within(env, "client2", HOSTS[0], 90)
-
-
-def served_within(env, client, host_path, seconds):
-    """Whether the client gets a 200 within the given time. Until the new pods are ready the gateway
-    may still try a deleted pod's address and hold the request up to its 10 s connect timeout."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if request_as(env, client, *host_path)[0] == 200:
-                return True
-        except (OSError, ssl.SSLError):
-            pass
-        time.sleep(0.5)
-    return False
+    pki = env["pki"]
+    assert served_within(env["https"], *HOSTS[0], os.path.join(pki, "server-ca.crt"), os.path.join(pki, "client2.crt"),
+                         os.path.join(pki, "client2.key"), 90)
 
 
 def test_a_killed_run_lets_nobody_in(env):

@@ -5,6 +5,7 @@ import http.client
 import json
 import socket
 import ssl
+import time
 
 
 class _LoopbackConnection(http.client.HTTPSConnection):
@@ -30,6 +31,21 @@ def get(port, host, path, ca, cert=None, key=None, headers=None, method="GET"):
         return response.status, dict(response.getheaders()), response.read().decode("utf-8")
     finally:
         connection.close()
+
+
+def served_within(port, host, path, ca, cert, key, seconds):
+    """Whether the client gets a 200 within the given time. A timeout, reset or refused handshake
+    means "not yet": Kyma's api-gateway writes an APIRule's routes seconds after it is applied, and
+    until new pods are ready the gateway may hold a request up to its 10 s connect timeout."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if get(port, host, path, ca, cert, key)[0] == 200:
+                return True
+        except (OSError, ssl.SSLError):
+            pass
+        time.sleep(0.5)
+    return False
 
 
 def echoed_headers(port, host, ca, cert, key):
