@@ -5,8 +5,10 @@ client, or revokes another; how long after the job started each change was in fo
 Used by tests/integration/test_rotation.py (no request may fail) and bench/rotation.py (the times).
 """
 
+import glob
 import hashlib
 import os
+import re
 import shutil
 import ssl
 import tempfile
@@ -21,6 +23,7 @@ REQUESTS = 10000
 # A new connection, so a new handshake, for every request: each one meets the gateway's current
 # certificate, trusted CAs and CRL. A fixed rate makes a load of REQUESTS outlast the job.
 LOAD = ["-c", "4", "-qps", "300", "-keepalive=false", "-n", str(REQUESTS)]
+SERVER_ERROR = re.compile(r'HTTP/[0-9.]+" 5[0-9][0-9] ')
 
 
 def fingerprint_of(path):
@@ -90,10 +93,23 @@ class Rotations:
         reports = [(files, finish_load(process), time.monotonic()) for files, process in running]
         if job.returncode != 0:
             raise AssertionError("%s: the job failed: %s" % (name, job.stdout[-3000:]))
-        return {"change": name, "job_seconds": ended - started,
-                "in_force_after": None if watcher.at is None else watcher.at - started,
-                "loads": [dict(report, client=os.path.basename(files), outlasted_job=finished > ended)
-                          for files, report, finished in reports]}
+        result = {"change": name, "job_seconds": ended - started,
+                  "in_force_after": None if watcher.at is None else watcher.at - started,
+                  "loads": [dict(report, client=os.path.basename(files), outlasted_job=finished > ended)
+                            for files, report, finished in reports]}
+        if any(load["codes"] for load in result["loads"]):
+            result["proxy_5xx"] = self.proxy_server_errors()
+        return result
+
+    def proxy_server_errors(self):
+        """The access-log lines of 5xx responses of every proxy (gateway and sidecars) of the environment,
+        whose response flags tell which hop failed and why."""
+        pods = os.path.join(os.path.dirname(self.pki), "node", "pods")
+        lines = []
+        for path in sorted(glob.glob(os.path.join(pods, "*", "logs", "istio-proxy.log"))):
+            with open(path, errors="replace") as log:
+                lines += ["%s: %s" % (path.split(os.sep)[-3], line.strip()) for line in log if SERVER_ERROR.search(line)]
+        return lines[-20:]
 
     def server_renewal(self):
         old = fingerprint_of(os.path.join(self.pki, "gateway.crt"))
