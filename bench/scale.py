@@ -32,7 +32,8 @@ NAMESPACE = "kyma-mtls"
 HOST = "httpbin.local.kyma.dev"
 KINDS = "virtualservices.networking.istio.io,authorizationpolicies.security.istio.io,gateways.networking.istio.io," \
         "deployments.apps,services,serviceaccounts"
-LABEL = "app.kubernetes.io/managed-by=kyma.mtls"
+MANAGED_BY = "app.kubernetes.io/managed-by"
+LABEL = MANAGED_BY + "=kyma.mtls"
 
 
 def job_variables(workloads, clients):
@@ -123,7 +124,7 @@ class Bench:
         playbook = self.naive_playbook(variables)
         fresh = self.local.playbook(playbook)[0]
         again = self.local.playbook(playbook)[0]
-        self.kubectl("delete", "-n", NAMESPACE, "virtualservices,authorizationpolicies,gateways", "-l", "!" + LABEL.split("=")[0])
+        self.kubectl("delete", "-n", NAMESPACE, "virtualservices,authorizationpolicies,gateways", "-l", "!" + MANAGED_BY)
         return fresh, again
 
     def size(self, workloads, clients, rounds):
