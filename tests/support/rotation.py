@@ -16,7 +16,7 @@ import threading
 import time
 
 from tests.support.fortio import finish_load, gateway_load_argv, start_load
-from tests.support.https import get, presented_certificate
+from tests.support.https import get, presented_certificate, served_within
 
 HOST, PATH = "httpbin.local.kyma.dev", "/headers"
 REQUESTS = 10000
@@ -56,15 +56,11 @@ class Rotations:
     def wait_until_served(self, client="client2", files=None, deadline=90):
         """Until the client gets a 200: Kyma's api-gateway writes the routes of a new APIRule within seconds,
         and istiod pushes a changed policy within a fraction of one."""
-        ends = time.monotonic() + deadline
-        while time.monotonic() < ends:
-            try:
-                if self.status(files or os.path.join(self.pki, client)) == 200:
-                    return 200
-            except (OSError, ssl.SSLError):
-                pass
-            time.sleep(0.2)
-        raise AssertionError("%s never got a 200 through the gateway" % client)
+        files = files or os.path.join(self.pki, client)
+        if not served_within(self.https, HOST, PATH, os.path.join(self.pki, "server-ca.crt"), files + ".crt",
+                             files + ".key", deadline):
+            raise AssertionError("%s never got a 200 through the gateway" % client)
+        return 200
 
     def close(self):
         shutil.rmtree(self.keep, ignore_errors=True)
