@@ -99,8 +99,13 @@ faults: collection system-packages binaries
 	$(BIN)/python -m pytest -m faults tests/integration/test_faults.py
 
 # Molecule: default = the local environment; cluster = KUBECONFIG's cluster (says it is skipped without one).
+# On a failure, the lines that say what failed come again last: CI shows the end of the output.
 molecule: collection system-packages binaries
-	$(BIN)/molecule test --all
+	@mkdir -p .build
+	set -o pipefail; $(BIN)/molecule test --all 2>&1 | tee .build/molecule.log || { \
+	  echo "=== Molecule failed; the failing tasks (whole log: .build/molecule.log):"; \
+	  sed 's/\x1b\[[0-9;]*m//g' .build/molecule.log | grep -a -A15 -E 'fatal: |failed: |FAILED!|ERROR!' | tail -80; \
+	  exit 1; }
 
 # ansible-test wants each collection at ansible_collections/<namespace>/<name> inside a git tree:
 # kyma.mtls without its local environment, and kyma_mtls.localenv beside it (it uses kyma.mtls).
