@@ -167,24 +167,30 @@ class Bench:
         return figures
 
 
+def print_row(row):
+    """One size's figures, as soon as they are measured (a whole run takes half an hour)."""
+    print("%-10s %7d %6.0f KiB %5.0f KiB %7.2f s %8.2f s %8.2f s %6.2f s %8.2f s %6.2f s %10.1fx %14.1fx" % (
+        row["size"], row["objects"], row["largest_kib"], row["total_kib"], row["converge"], row["idempotent"],
+        row["kubectl_fresh"], row["kubectl_noop"], row["naive_fresh"], row["naive_again"],
+        row["idempotent"] / row["kubectl_noop"], row["naive_again"] / row["idempotent"]), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sizes", default="1x2,10x2,100x2,1x1000,1x10000,100x10000")
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=10, help="of each latency run; 0 skips the latency runs")
     args = parser.parse_args()
     sizes = [tuple(int(n) for n in size.split("x")) for size in args.sizes.split(",")]
+    print("size        objects largest   total  converge idempotent  kubectl fresh/no-op  naive fresh/again  "
+          "idempotent/kubectl  naive/idempotent", flush=True)
     with LocalEnvironment(kyma=False) as local, tempfile.TemporaryDirectory() as folder:
         bench = Bench(local, folder)
-        rows = [bench.size(workloads, clients, args.rounds) for workloads, clients in sizes]
+        for workloads, clients in sizes:
+            print_row(bench.size(workloads, clients, args.rounds))
+        if args.seconds <= 0:
+            return
         latency = bench.latency(max(clients for dummy, clients in sizes), args.rounds, args.seconds)
-    print("size        objects largest   total  converge idempotent  kubectl fresh/no-op  naive fresh/again  "
-          "idempotent/kubectl  naive/idempotent")
-    for row in rows:
-        print("%-10s %7d %6.0f KiB %5.0f KiB %7.2f s %8.2f s %8.2f s %6.2f s %8.2f s %6.2f s %10.1fx %14.1fx" % (
-            row["size"], row["objects"], row["largest_kib"], row["total_kib"], row["converge"], row["idempotent"],
-            row["kubectl_fresh"], row["kubectl_noop"], row["naive_fresh"], row["naive_again"],
-            row["idempotent"] / row["kubectl_noop"], row["naive_again"] / row["idempotent"]))
     for label in ("all", "one"):
         reports = latency[label]
         print("through the gateway, %s allowed: p50 %.2f ms, p99 %.2f ms, %.0f req/s, %d errors (medians of %d)" % (

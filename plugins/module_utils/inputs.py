@@ -177,7 +177,8 @@ def _check_client_names(problems, where, value, names, also=()):
     chosen = _list_of(problems, where, value, str, "client names")
     if chosen is None:
         return []
-    unknown = [name for name in chosen if name not in names and name not in also]
+    known = set(names) | set(also)
+    unknown = [name for name in chosen if name not in known]
     if unknown:
         problems.add(where, "%s not in mtls_clients (%s)" % (", ".join(repr(n) for n in unknown), ", ".join(names) or "none"))
     for name in _duplicates(chosen):
@@ -240,7 +241,8 @@ def main_job_problems(values):
     _check_client_names(problems, "mtls_renew", values.get("mtls_renew"), names, also=("server",))
     if values.get("mtls_state") == "present" and isinstance(values.get("mtls_allowed_clients"), list) and not allowed:
         problems.add("mtls_allowed_clients", "must name at least one client: with none, every request would get 403")
-    both = [name for name in allowed if name in revoked]
+    revoked_names = set(revoked)
+    both = [name for name in allowed if name in revoked_names]
     if both:
         problems.add("mtls_revoked_clients", "%s also in mtls_allowed_clients: a client is either let in or revoked"
                      % ", ".join(repr(n) for n in both))

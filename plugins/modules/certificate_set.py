@@ -56,6 +56,20 @@ options:
   ca_private_key_path:
     description:
       - The private key of O(ca_path).
+  signed_by:
+    description:
+      - The O(certificates[].name) of a CA item that signs every item without its own
+        O(certificates[].signed_by), except the CAs. Unset, the task's O(ca_path) does.
+    type: str
+    version_added: 0.5.0
+  renew:
+    description:
+      - Names of items (O(certificates[].name)) to issue again now, with new keys, as if each set
+        O(certificates[].force). A name that no item has is an error.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.5.0
   certificates:
     description:
       - The certificates to issue.

@@ -1,6 +1,7 @@
 """playbooks/expose_mtls.yml against the local environment: check mode, converge, idempotence, absent."""
 
 import base64
+import json
 import os
 
 import pytest
@@ -10,6 +11,7 @@ from tests.support.kube import Kube
 from tests.support.playbooks import REPO, run_playbook
 
 PLAYBOOK = os.path.join(REPO, "playbooks", "expose_mtls.yml")
+BATCH = os.path.join(REPO, "tests", "integration", "playbooks", "apply_batch.yml")
 POLICY = "/apis/security.istio.io/v1/namespaces/kyma-mtls/authorizationpolicies/kyma-mtls-gateway-allowed-clients"
 OURS = ["/apis/networking.istio.io/v1/namespaces/kyma-mtls/gateways/kyma-mtls-gateway",
         "/apis/networking.istio.io/v1/namespaces/kyma-mtls/virtualservices/httpbin-mtls",
@@ -71,6 +73,35 @@ def test_wildcard_subject_is_refused(cluster):
     assert "mtls_clients[0].subject: CN=* as Envoy prints it starts or ends with '*'" in run.stdout
     # Refused before anything was issued.
     assert not os.path.exists(os.path.join(cluster["dir"], "pki", "star.crt"))
+
+
+def test_diff_shows_that_the_credential_changes_but_not_its_data(cluster):
+    run = run_job(cluster, diff=True, mtls_renew=["server"])
+    assert run.returncode == 0, run.stdout[-3000:]
+    key = open(os.path.join(cluster["dir"], "pki", "gateway.key"), "rb").read()
+    assert base64.b64encode(key).decode() not in run.stdout and "PRIVATE KEY" not in run.stdout
+    diff = json.dumps(run.tasks()["Apply the namespace, the policies, workloads, credential and Gateway, and then the exposures"]
+                      ["diff"])
+    assert '"tls.key": "(hidden, changed)"' in diff and '"ca.crt": "(hidden)"' in diff
+
+
+def test_a_batch_stops_at_the_first_object_the_server_refuses(cluster):
+    def config_map(name, data):
+        return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "kyma-mtls"}, "data": data}
+
+    batch = [config_map("batch-first", {"a": "b"}), config_map("batch-refused", {"a": {"not": "a string"}}),
+             config_map("batch-after", {"a": "b"})]
+    run = run_playbook(BATCH, {"batch_objects": batch, "kubeconfig": cluster["kubeconfig"]}, env=cluster["env"])
+    assert run.returncode != 0
+    message = run.tasks()["Apply or delete the batch"]["msg"]
+    assert message.startswith("Cannot apply ConfigMap kyma-mtls/batch-refused: ") and "(1 of 3 objects handled before it" in message
+    assert "Traceback" not in run.stdout + run.stderr
+    assert exists(cluster, "/api/v1/namespaces/kyma-mtls/configmaps/batch-first")
+    assert not exists(cluster, "/api/v1/namespaces/kyma-mtls/configmaps/batch-after")
+    deleted = run_playbook(BATCH, {"batch_objects": batch[:1], "batch_state": "absent", "kubeconfig": cluster["kubeconfig"]},
+                           env=cluster["env"])
+    assert deleted.returncode == 0 and deleted.changed() == 1
+    assert not exists(cluster, "/api/v1/namespaces/kyma-mtls/configmaps/batch-first")
 
 
 def test_absent_removes_what_it_created_and_nothing_else(cluster):

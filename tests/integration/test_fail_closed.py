@@ -24,7 +24,7 @@ from tests.support.playbooks import INVENTORY, REPO, run_playbook
 
 HOSTS = (("httpbin.local.kyma.dev", "/headers"), ("function-example.local.kyma.dev", "/function"))
 RESOURCES = {"Namespace": ("", "namespaces"), "AuthorizationPolicy": ("security.istio.io", "authorizationpolicies"),
-             "ServiceAccount": ("", "serviceaccounts"), "Service": ("", "services"), "Deployment": ("apps", "deployments"),
+             "ServiceAccount": ("", "serviceaccounts"), "Secret": ("", "secrets"), "Service": ("", "services"), "Deployment": ("apps", "deployments"),
              "Function": ("serverless.kyma-project.io", "functions"), "Gateway": ("networking.istio.io", "gateways"),
              "APIRule": ("gateway.kyma-project.io", "apirules"), "VirtualService": ("networking.istio.io", "virtualservices")}
 STOP = "kyma-mtls-test-stop"
@@ -49,6 +49,13 @@ class Prober(threading.Thread):
 
     def let_in(self):
         return [s for s in self.seen if s[2] == 200]
+
+
+def reference(text):
+    """kyma.mtls.apply's 'Kind namespace/name' (or 'Kind name') -> the kind and metadata of that object."""
+    kind, where = text.split(" ", 1)
+    namespace, dummy, name = where.rpartition("/")
+    return {"kind": kind, "metadata": dict({"name": name}, **({"namespace": namespace} if namespace else {}))}
 
 
 def stop_before(kube, item, operation):
@@ -84,7 +91,8 @@ def env(tmp_path_factory):
         # What the main job applies, in its order: check mode on a cluster without its namespace lists it.
         checked = main_job(info, check=True)
         assert checked.returncode == 0, checked.stdout[-3000:]
-        info["order"] = checked.tasks()["Show what would be created (check mode, new namespace)"]["msg"]
+        info["order"] = [reference(result["object"]) for result in checked.tasks()[
+            "Apply the namespace, the policies, workloads, credential and Gateway, and then the exposures"]["results"]]
         assert main_job(info).returncode == 0  # certificates and the credential issued once
         info["pki"] = os.path.join(info["dir"], "pki")
         prober = Prober(info)

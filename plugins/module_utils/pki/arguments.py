@@ -54,6 +54,9 @@ def certificate_set_argument_spec():
         "directory": {"type": "path"},
         "directory_mode": {"type": "raw"},
         "certificates": {"type": "list", "elements": "dict", "required": True, "options": item_options},
+        # Defaults for the items, so that a caller passes thousands of clients as they are.
+        "signed_by": {"type": "str"},
+        "renew": {"type": "list", "elements": "str", "default": []},
     }
     spec.update(ISSUANCE_OPTIONS)
     return spec

@@ -61,19 +61,25 @@ def issue_many(params, check_mode):
     (index.py); only its expiry is checked.
     """
     shared = {k: v for k, v in params.items()
-              if k not in ("certificates", "directory", "directory_mode") and k not in IDENTITY_OPTIONS}
+              if k not in ("certificates", "directory", "directory_mode", "signed_by", "renew") and k not in IDENTITY_OPTIONS}
+    renew = set(params.get("renew") or [])
+    unknown = sorted(renew - {item.get("name") for item in params["certificates"]})
+    if unknown:
+        raise PkiError("renew names no item of certificates: %s" % ", ".join(unknown))
     directory_changed = _ensure_directory(params.get("directory"), params.get("directory_mode"), check_mode)
     task_signer = _task_signer(params, check_mode)
     index, now = CertificateIndex(), datetime.datetime.now(datetime.timezone.utc)
-    plans, cas = [], set()
+    plans, cas, ca_paths, ca_fingerprints = [], set(), {}, {}
     for position, item in enumerate(params["certificates"]):
         label = item.get("name") or item.get("path") or "#%d" % position
         try:
-            plan = _structure(item, params, cas, task_signer)
-            _plan(plan, shared, _fingerprint_on_disk(plan, task_signer, plans), index, now)
+            plan = _structure(dict(item, force=True) if item.get("name") in renew else item, params, cas, task_signer)
+            _plan(plan, shared, _fingerprint_on_disk(plan, task_signer, ca_paths, ca_fingerprints), index, now)
         except PkiError as exc:
             raise PkiError("certificates[%d] (%s): %s" % (position, label, exc))
         plans.append(plan)
+        if plan["kind"] == "ca" and plan["name"]:
+            ca_paths[plan["name"]] = plan["located"]["path"]
     counts = Counter(path for plan in plans for path in plan["paths"])
     repeated = sorted(path for path, count in counts.items() if count > 1)
     if repeated:
@@ -128,6 +134,8 @@ def _structure(item, params, cas, task_signer):
     """An item's plan: its files, kind and signer, checked against the items before it."""
     kind = item.get("kind") or params["kind"]
     signed_by = item.get("signed_by")
+    if signed_by is None and kind != "ca":
+        signed_by = params.get("signed_by")
     if kind == "ca" and signed_by:
         raise PkiError("a CA is self-signed and takes no signed_by")
     if signed_by is not None and signed_by not in cas:
@@ -144,14 +152,18 @@ def _structure(item, params, cas, task_signer):
             "files": [located["path"], located["private_key_path"], located["path"] + ".previous"]}
 
 
-def _fingerprint_on_disk(plan, task_signer, plans):
-    """The fingerprint of the plan's signer as it is now: 'self' for a CA, None when not readable yet."""
+def _fingerprint_on_disk(plan, task_signer, ca_paths, ca_fingerprints):
+    """The fingerprint of the plan's signer as it is now: 'self' for a CA, None when not readable yet.
+    ca_paths: each CA item's certificate path by name; ca_fingerprints: what was read from those
+    paths (thousands of clients share a CA, read once)."""
     if plan["kind"] == "ca":
         return "self"
     if plan["signed_by"] is None:
         return _fingerprint(task_signer.certificate)
-    [ca] = [p for p in plans if p["name"] == plan["signed_by"]]
-    return _fingerprint(load_certificate_pem(read_optional(ca["located"]["path"], "path") or b""))
+    path = ca_paths[plan["signed_by"]]
+    if path not in ca_fingerprints:
+        ca_fingerprints[path] = _fingerprint(load_certificate_pem(read_optional(path, "path") or b""))
+    return ca_fingerprints[path]
 
 
 def _fingerprint(certificate):

@@ -81,3 +81,28 @@ def test_directory_mode_creates_the_folder_and_keeps_its_mode(tmp_path):
     os.chmod(folder, 0o755)
     assert issue_many(params, False)["changed"] and oct(os.stat(folder).st_mode & 0o777) == "0o700"
     assert not issue_many(params, False)["changed"]
+
+
+def test_the_task_signed_by_signs_every_item_without_its_own_but_not_the_cas(tmp_path):
+    params = pki(tmp_path, signed_by="client-ca")
+    for item in params["certificates"][3:]:
+        del item["signed_by"]
+    issue_many(params, False)
+    certificate(tmp_path, "client1").verify_directly_issued_by(certificate(tmp_path, "client-ca"))
+    certificate(tmp_path, "gateway").verify_directly_issued_by(certificate(tmp_path, "server-ca"))
+    certificate(tmp_path, "server-ca").verify_directly_issued_by(certificate(tmp_path, "server-ca"))
+
+
+def test_renew_issues_the_named_items_again_with_new_keys(tmp_path):
+    issue_many(pki(tmp_path), False)
+    key = (tmp_path / "client1.key").read_bytes()
+    result = {r["name"]: r for r in issue_many(pki(tmp_path, renew=["client1"]), False)["certificates"]}
+    assert [n for n, r in result.items() if r["changed"]] == ["client1"]
+    assert (tmp_path / "client1.key").read_bytes() != key
+    assert result["client1"]["previous"]["path"].endswith("client1.crt.previous")
+
+
+def test_renew_of_an_unknown_name_fails_before_anything_is_written(tmp_path):
+    with pytest.raises(PkiError, match="renew names no item of certificates: nobody"):
+        issue_many(pki(tmp_path, renew=["client1", "nobody"]), False)
+    assert os.listdir(tmp_path) == []
