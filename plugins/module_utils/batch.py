@@ -78,8 +78,9 @@ def changed(before, after, dry_run):
 
 
 def _content(obj):
-    return {key: value for key, value in shown(obj).items() if key != "metadata"}, \
-        {key: value for key, value in (obj.get("metadata") or {}).items() if key not in SERVER_METADATA}
+    """What we apply, unhidden (a Secret's new data is a change): all but status and the server's metadata."""
+    return ({key: value for key, value in obj.items() if key not in ("status", "metadata")},
+            {key: value for key, value in (obj.get("metadata") or {}).items() if key not in SERVER_METADATA})
 
 
 class Batch:
