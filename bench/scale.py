@@ -11,7 +11,8 @@ issued beforehand (by the job's first run at that client count). For each size:
                 Gateway, and per workload a VirtualService and the tutorial's ALLOW policy with the
                 allowed subjects (run twice: fresh, then no change)
 
-Also the largest object the job applies, and all of them together. Last, per request: fortio through
+Also the largest object the job applies, and all of them together, and the floor: ansible-playbook
+with one debug task. Last, per request: fortio through
 the gateway to httpbin with every client of the largest size allowed next to one client allowed
 (same connections and duration, alternating --rounds times).
 
@@ -127,6 +128,14 @@ class Bench:
         self.kubectl("delete", "-n", NAMESPACE, "virtualservices,authorizationpolicies,gateways", "-l", "!" + MANAGED_BY)
         return fresh, again
 
+    def floor(self, rounds):
+        """What any playbook costs here before it does anything: ansible-playbook with one debug task."""
+        playbook = os.path.join(self.folder, "floor.yml")
+        with open(playbook, "w") as handle:
+            json.dump([{"name": "Nothing", "hosts": "localhost", "gather_facts": False,
+                        "tasks": [{"name": "Say so", "ansible.builtin.debug": {"msg": "nothing"}}]}], handle)
+        return statistics.median(self.local.playbook(playbook)[0] for dummy in range(rounds))
+
     def size(self, workloads, clients, rounds):
         variables = job_variables(workloads, clients)
         self.job(variables)  # issues the certificates of this client count, if not yet
@@ -188,6 +197,8 @@ def main():
         bench = Bench(local, folder)
         for workloads, clients in sizes:
             print_row(bench.size(workloads, clients, args.rounds))
+        print("ansible-playbook with one debug task (the floor of any playbook here): %.2f s" % bench.floor(args.rounds),
+              flush=True)
         if args.seconds <= 0:
             return
         latency = bench.latency(max(clients for dummy, clients in sizes), args.rounds, args.seconds)

@@ -1,14 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: kyma.mtls contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters: kyma.mtls.job_input_problems, kyma.mtls.role_input_problems and kyma.mtls.credential_problems
+"""Filters: kyma.mtls.job_input_problems, kyma.mtls.job_inputs, kyma.mtls.role_input_problems and kyma.mtls.credential_problems
 (documented in their .yml files)."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kyma.mtls.plugins.module_utils.inputs import ROLE_CHECKS, main_job_problems, role_problems
+from ansible_collections.kyma.mtls.plugins.module_utils.inputs import ROLE_CHECKS, main_job_inputs, main_job_problems, role_problems
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import CRYPTOGRAPHY_IMPORT_ERROR
 
 
@@ -17,6 +17,14 @@ def job_input_problems(variables):
     if not isinstance(variables, dict):
         raise AnsibleFilterError("kyma.mtls.job_input_problems expects a dict of the job's variables")
     return main_job_problems(variables)
+
+
+def job_inputs(variables):
+    """The main job's variables (a dict) -> {problems, clients, client_names}: the problems as
+    job_input_problems finds them, and when there are none the clients as plain data."""
+    if not isinstance(variables, dict):
+        raise AnsibleFilterError("kyma.mtls.job_inputs expects a dict of the job's variables")
+    return main_job_inputs(variables)
 
 
 def role_input_problems(options, role):
@@ -41,5 +49,5 @@ def credential_problems(server_certificate, server_private_key, client_ca, extra
 
 class FilterModule:
     def filters(self):
-        return {"job_input_problems": job_input_problems, "role_input_problems": role_input_problems,
+        return {"job_input_problems": job_input_problems, "job_inputs": job_inputs, "role_input_problems": role_input_problems,
                 "credential_problems": credential_problems}

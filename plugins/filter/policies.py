@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kyma.mtls.plugins.module_utils import allow_policies
+from ansible_collections.kyma.mtls.plugins.module_utils import allow_policies, identities
+from ansible_collections.kyma.mtls.plugins.module_utils.errors import MtlsError
 
 
 def _strings(name, value):
@@ -37,15 +38,10 @@ def allowed_identities(clients, allowed, pin=True):
     allowed client's subject, and (pin) its certificate's fingerprint and the one a renewal replaced."""
     if not isinstance(clients, dict):
         raise AnsibleFilterError("kyma.mtls.allowed_identities: expects certificates_issued.clients (name -> result)")
-    missing = [name for name in allowed or [] if name not in clients]
-    if missing:
-        raise AnsibleFilterError("kyma.mtls.allowed_identities: no certificate for %s" % ", ".join(missing))
-    chosen = [clients[name] for name in allowed or []]
-    fingerprints = []
-    if pin:
-        fingerprints = [c["fingerprint_sha256"] for c in chosen] + [
-            c["previous"]["fingerprint_sha256"] for c in chosen if c.get("previous")]
-    return {"subjects": [c["subject"] for c in chosen], "fingerprints": fingerprints}
+    try:
+        return identities.allowed_identities(clients, list(allowed or []), pin)
+    except MtlsError as exc:
+        raise AnsibleFilterError("kyma.mtls.allowed_identities: %s" % exc)
 
 
 class FilterModule:

@@ -70,6 +70,25 @@ options:
     elements: str
     default: []
     version_added: 0.5.0
+  results:
+    description:
+      - What RV(certificates) holds. V(all) is every item's result.
+      - V(brief) is the results of the CAs, of the server certificates and of the client certificates
+        that changed. With thousands of clients, every later task that passes their results on costs
+        Ansible seconds; their files are still C(<directory>/<name>.crt) and C(.key), and O(identities_of)
+        returns what an allow-list needs of them.
+    type: str
+    choices: [all, brief]
+    default: all
+    version_added: 0.5.0
+  identities_of:
+    description:
+      - Names of items (O(certificates[].name)) to return in RV(identities), in this order, as the
+        allow-list of an authorization policy takes them. A name that no item has is an error.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.5.0
   certificates:
     description:
       - The certificates to issue.
@@ -196,6 +215,27 @@ certificates:
       issuer: CN=ClientRootCA,O=example Inc.
       fingerprint_sha256: 0b7f5f6c1f2e4d9a3c8b7a6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f
       reasons: ["the certificate is missing or unreadable"]
+identities:
+  description:
+    - The items of O(identities_of) as an allow-list pins them, as the filter
+      P(kyma.mtls.allowed_identities#filter) returns them from full results.
+  returned: when O(identities_of) is not empty
+  type: dict
+  contains:
+    subjects:
+      description: Each item's subject as Envoy prints it, in the order of O(identities_of).
+      type: list
+      elements: str
+      sample: ["O=example,CN=client2.example.com"]
+    fingerprints:
+      description:
+        - The SHA-256 fingerprint of each item's certificate, in the order of O(identities_of), then
+          those of the certificates their renewals replaced and O(previous=keep) keeps.
+      type: list
+      elements: str
+  sample:
+    subjects: ["O=example,CN=client2.example.com"]
+    fingerprints: ["0b7f5f6c1f2e4d9a3c8b7a6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f"]
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -48,13 +48,14 @@ def node_report(status):
 
 
 def demo_summary(result, https, socket, kubeconfig, context):
-    """What make demo writes to demo.json, from the main job's mtls_result."""
+    """What make demo writes to demo.json, from the main job's mtls_result with its clients
+    (kyma.mtls.job_clients: only the allowed ones have a subject)."""
     return {
         "gateway": https, "socket": socket, "kubeconfig": kubeconfig, "context": context,
         "hosts": {t["name"]: t["host"] for t in result["targets"]},
         "paths": {t["name"]: t["path"] for t in result["targets"]},
         "server_ca": result["server_ca"], "client_ca": result["client_ca"],
-        "clients": {name: {"cert": c["path"], "key": c["private_key_path"], "subject": c["subject"],
+        "clients": {name: {"cert": c["path"], "key": c["private_key_path"], "subject": c.get("subject"),
                            "allowed": name in result["allowed"], "revoked": name in result["revoked"]}
                     for name, c in result["clients"].items()},
     }

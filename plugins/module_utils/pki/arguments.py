@@ -57,6 +57,9 @@ def certificate_set_argument_spec():
         # Defaults for the items, so that a caller passes thousands of clients as they are.
         "signed_by": {"type": "str"},
         "renew": {"type": "list", "elements": "str", "default": []},
+        # What comes back: thousands of full results cost Ansible seconds to carry (runner.py).
+        "results": {"type": "str", "choices": ["all", "brief"], "default": "all"},
+        "identities_of": {"type": "list", "elements": "str", "default": []},
     }
     spec.update(ISSUANCE_OPTIONS)
     return spec

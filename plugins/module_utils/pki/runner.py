@@ -9,6 +9,8 @@ import datetime
 import os
 from collections import Counter
 
+from ansible_collections.kyma.mtls.plugins.module_utils.errors import MtlsError
+from ansible_collections.kyma.mtls.plugins.module_utils.identities import allowed_identities
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.arguments import IDENTITY_OPTIONS
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import hashes
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
@@ -48,6 +50,9 @@ def issue_one(params, check_mode):
     return ensure_certificate(spec, _signer_for(params, spec.kind, check_mode), check_mode)
 
 
+# Options that say what to do with the items, not how a certificate is made: not in its index digest.
+_TASK_ONLY_OPTIONS = ("certificates", "directory", "directory_mode", "signed_by", "renew", "results", "identities_of")
+
 # What an item may set for itself instead of taking the task's option.
 ITEM_OVERRIDES = ("kind", "valid_days", "previous", "force")
 
@@ -61,11 +66,13 @@ def issue_many(params, check_mode):
     (index.py); only its expiry is checked.
     """
     shared = {k: v for k, v in params.items()
-              if k not in ("certificates", "directory", "directory_mode", "signed_by", "renew") and k not in IDENTITY_OPTIONS}
+              if k not in _TASK_ONLY_OPTIONS and k not in IDENTITY_OPTIONS}
     renew = set(params.get("renew") or [])
-    unknown = sorted(renew - {item.get("name") for item in params["certificates"]})
-    if unknown:
-        raise PkiError("renew names no item of certificates: %s" % ", ".join(unknown))
+    names = {item.get("name") for item in params["certificates"]}
+    for option in ("renew", "identities_of"):
+        unknown = sorted(set(params.get(option) or []) - names)
+        if unknown:
+            raise PkiError("%s names no item of certificates: %s" % (option, ", ".join(unknown)))
     directory_changed = _ensure_directory(params.get("directory"), params.get("directory_mode"), check_mode)
     task_signer = _task_signer(params, check_mode)
     index, now = CertificateIndex(), datetime.datetime.now(datetime.timezone.utc)
@@ -96,7 +103,32 @@ def issue_many(params, check_mode):
     for item, result in zip(params["certificates"], results):
         result["name"] = item.get("name")
     diffs = [result.pop("diff") for result in results if "diff" in result]
-    return {"changed": directory_changed or any(r["changed"] for r in results), "certificates": results, "diff": diffs}
+    outcome = {"changed": directory_changed or any(r["changed"] for r in results), "diff": diffs}
+    if params.get("identities_of"):
+        outcome["identities"] = _identities(params["identities_of"], results)
+    outcome["certificates"] = _reported(params.get("results"), plans, results)
+    if params.get("results") == "brief":
+        # Ansible echoes the arguments back (invocation, shown with -vvv): thousands of items again.
+        outcome["invocation"] = {"module_args": dict(params, certificates="%d items" % len(params["certificates"]))}
+    return outcome
+
+
+def _identities(names, results):
+    """identities_of: the subjects and fingerprints of the named items, as an allow-list pins them."""
+    by_name = {result["name"]: result for result in results if result["name"]}
+    try:
+        return allowed_identities(by_name, names)
+    except MtlsError as exc:
+        raise PkiError("identities_of: %s" % exc)
+
+
+def _reported(mode, plans, results):
+    """results=brief: the CAs, the server certificates and the clients that changed. A run over
+    10,000 unchanged clients then returns a handful of results, where all of them would cost Ansible
+    seconds to carry from task to task; their files are <directory>/<name>.crt and .key."""
+    if mode != "brief":
+        return results
+    return [result for plan, result in zip(plans, results) if plan["kind"] != "client" or result["changed"]]
 
 
 def _ensure_directory(directory, mode, check_mode):
@@ -166,8 +198,16 @@ def _fingerprint_on_disk(plan, task_signer, ca_paths, ca_fingerprints):
     return ca_fingerprints[path]
 
 
+# A CA's fingerprint is asked for once per certificate it signs: computed once per run.
+_FINGERPRINTS = {}
+
+
 def _fingerprint(certificate):
-    return certificate.fingerprint(hashes.SHA256()).hex() if certificate is not None else None
+    if certificate is None:
+        return None
+    if certificate not in _FINGERPRINTS:
+        _FINGERPRINTS[certificate] = certificate.fingerprint(hashes.SHA256()).hex()
+    return _FINGERPRINTS[certificate]
 
 
 def _options(plan, shared):
@@ -180,6 +220,7 @@ def _plan(plan, shared, signer_fingerprint, index, now):
     """Reuse the recorded result of an unchanged, current certificate, or validate the item for a full check."""
     options = _options(plan, shared)
     plan["digest"] = inputs_digest(plan["located"], shared, signer_fingerprint)
+    plan["signer_fingerprint"] = signer_fingerprint
     if signer_fingerprint is not None and not options.get("force"):
         entry = index.current(plan["located"]["path"], plan["digest"], plan["files"])
         if entry is not None and not _due(entry["result"], options["renew_before_days"], now):
@@ -190,14 +231,15 @@ def _plan(plan, shared, signer_fingerprint, index, now):
 
 def _due(result, renew_before_days, now):
     """Whether a recorded certificate expires within renew_before_days (then it is checked and renewed)."""
-    not_after = datetime.datetime.strptime(result["not_after"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    # fromisoformat: a tenth of strptime's time, which counts at 10,000 certificates.
+    not_after = datetime.datetime.fromisoformat(result["not_after"].replace("Z", "+00:00"))
     return not_after - now <= datetime.timedelta(days=renew_before_days)
 
 
 def _carry_out(plan, shared, signer, check_mode, index, now):
     if "recorded" in plan:
         fingerprint = "self" if plan["kind"] == "ca" else _fingerprint(signer.certificate)
-        if inputs_digest(plan["located"], shared, fingerprint) == plan["digest"]:
+        if fingerprint == plan["signer_fingerprint"] or inputs_digest(plan["located"], shared, fingerprint) == plan["digest"]:
             return plan["recorded"]
         plan["spec"] = build_spec(_options(plan, shared))  # its CA was issued again in this run
     result = ensure_certificate(plan["spec"], signer, check_mode)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.kyma.mtls.plugins.module_utils.inputs import main_job_problems, role_problems
+from ansible_collections.kyma.mtls.plugins.module_utils.inputs import main_job_inputs, main_job_problems, role_problems
 from tests.support.bad_inputs import CASES, CLIENTS, WORKLOAD
 
 DEFAULTS = {"mtls_state": "present", "mtls_domain": "local.kyma.dev", "mtls_namespace": "kyma-mtls",
@@ -29,6 +29,24 @@ def test_there_are_fifty_distinct_cases():
 def test_each_bad_value_is_named(case, variables, variable, words):
     problems = main_job_problems(dict(DEFAULTS, **variables))
     assert any(p.startswith(variable + ": ") and words in p for p in problems), (case, problems)
+
+
+class Tagged(str):
+    """A string as Ansible reads it from a vars file: a subclass carrying its origin."""
+
+
+def test_the_job_inputs_are_the_clients_as_plain_data_when_nothing_is_wrong():
+    clients = [{"name": Tagged(c["name"]), "subject": Tagged(c["subject"])} for c in CLIENTS]
+    inputs = main_job_inputs(dict(DEFAULTS, mtls_clients=clients))
+    assert inputs["problems"] == [] and inputs["clients"] == CLIENTS and inputs["client_names"] == ["client1", "client2"]
+    assert all(type(value) is str for client in inputs["clients"] for value in client.values())  # pylint: disable=unidiomatic-typecheck
+    assert inputs["clients"][0] is not clients[0]
+
+
+def test_the_job_inputs_carry_no_clients_when_something_is_wrong():
+    inputs = main_job_inputs(dict(DEFAULTS, mtls_allowed_clients=["nobody"]))
+    assert inputs["clients"] == [] and inputs["client_names"] == []
+    assert [p.split(":")[0] for p in inputs["problems"]] == ["mtls_allowed_clients"]
 
 
 def test_every_problem_is_reported_at_once():

@@ -6,6 +6,7 @@ import pytest
 from cryptography import x509
 
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
+from ansible_collections.kyma.mtls.plugins.module_utils.pki import runner
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.runner import issue_many
 
 
@@ -106,3 +107,42 @@ def test_renew_of_an_unknown_name_fails_before_anything_is_written(tmp_path):
     with pytest.raises(PkiError, match="renew names no item of certificates: nobody"):
         issue_many(pki(tmp_path, renew=["client1", "nobody"]), False)
     assert os.listdir(tmp_path) == []
+
+
+def test_brief_results_hold_the_cas_the_server_and_the_clients_that_changed(tmp_path):
+    first = issue_many(pki(tmp_path, results="brief"), False)
+    assert [r["name"] for r in first["certificates"]] == ["server-ca", "client-ca", "gateway", "client1", "client2"]
+    again = issue_many(pki(tmp_path, results="brief"), False)
+    assert [r["name"] for r in again["certificates"]] == ["server-ca", "client-ca", "gateway"] and not again["changed"]
+    renewed = issue_many(pki(tmp_path, results="brief", renew=["client2"]), False)
+    assert [r["name"] for r in renewed["certificates"]] == ["server-ca", "client-ca", "gateway", "client2"]
+    # The arguments come back without the items: at thousands of them, Ansible would carry them all again.
+    assert renewed["invocation"]["module_args"]["certificates"] == "5 items"
+    assert "invocation" not in issue_many(pki(tmp_path), False)
+
+
+def test_identities_of_are_what_the_allow_list_pins_in_the_order_asked(tmp_path):
+    full = {r["name"]: r for r in issue_many(pki(tmp_path), False)["certificates"]}
+    result = issue_many(pki(tmp_path, identities_of=["client2", "client1"], results="brief"), False)
+    assert result["identities"] == {"subjects": ["CN=client2.example.com", "CN=client1.example.com"],
+                                    "fingerprints": [full["client2"]["fingerprint_sha256"], full["client1"]["fingerprint_sha256"]]}
+    renewed = issue_many(pki(tmp_path, identities_of=["client2"], renew=["client2"]), False)
+    new = renewed["certificates"][4]["fingerprint_sha256"]
+    # The replaced certificate stays pinned (previous=keep) until it is retired.
+    assert renewed["identities"]["fingerprints"] == [new, full["client2"]["fingerprint_sha256"]]
+    assert "identities" not in issue_many(pki(tmp_path), False)
+
+
+def test_identities_of_an_unknown_name_fail_before_anything_is_written(tmp_path):
+    with pytest.raises(PkiError, match="identities_of names no item of certificates: nobody"):
+        issue_many(pki(tmp_path, identities_of=["client1", "nobody"]), False)
+    assert os.listdir(tmp_path) == []
+
+
+def test_results_and_identities_of_keep_the_recorded_certificates_current(tmp_path, monkeypatch):
+    """They say what to return, not what to issue: the index still spares every certificate its check."""
+    issue_many(pki(tmp_path), False)
+    checked = []
+    monkeypatch.setattr(runner, "build_spec", lambda options: checked.append(options["path"]))
+    again = issue_many(pki(tmp_path, results="brief", identities_of=["client1"]), False)
+    assert not again["changed"] and again["identities"]["subjects"] == ["CN=client1.example.com"] and checked == []
