@@ -9,7 +9,6 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kyma.mtls.plugins.module_utils.inputs import ROLE_CHECKS, main_job_inputs, main_job_problems, role_problems
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import CRYPTOGRAPHY_IMPORT_ERROR
 
 
 def job_input_problems(variables):
@@ -38,6 +37,9 @@ def role_input_problems(options, role):
 def credential_problems(server_certificate, server_private_key, client_ca, extra_client_cas=None, crl=None,
                         extra_crls=None):
     """The gateway credential's PEM files -> a list of problems, each naming its option; empty when fine."""
+    # Imported here: the other checks need no cryptography, and each task's worker imports anew.
+    from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import (  # pylint: disable=import-outside-toplevel
+        CRYPTOGRAPHY_IMPORT_ERROR)
     if CRYPTOGRAPHY_IMPORT_ERROR:
         raise AnsibleFilterError("kyma.mtls.credential_problems needs the Python library cryptography: %s"
                                  % CRYPTOGRAPHY_IMPORT_ERROR)

@@ -12,12 +12,15 @@ from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.kyma.mtls.plugins.module_utils.envoy_name import envoy_name_from_der
 from ansible_collections.kyma.mtls.plugins.module_utils import exposure_guard
 from ansible_collections.kyma.mtls.plugins.module_utils.errors import MtlsError
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import CRYPTOGRAPHY_IMPORT_ERROR, x509
-from ansible_collections.kyma.mtls.plugins.module_utils.xfcc import parse_xfcc
-from ansible_collections.kyma.mtls.plugins.module_utils.xfcc_checks import describe
+
+# What needs cryptography is imported by the filters that use it. To find any one kyma.mtls filter,
+# ansible-core imports every filter file of the collection, in the worker of each task that uses one:
+# an import here would cost every such task a fifth of a second.
 
 
 def _need_cryptography(name):
+    from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import (  # pylint: disable=import-outside-toplevel
+        CRYPTOGRAPHY_IMPORT_ERROR)
     if CRYPTOGRAPHY_IMPORT_ERROR:
         raise AnsibleFilterError("%s needs the Python library cryptography on the controller" % name)
 
@@ -25,6 +28,8 @@ def _need_cryptography(name):
 def xfcc_parse(header):
     """X-Forwarded-Client-Cert value -> list of element dicts (no validation)."""
     _need_cryptography("kyma.mtls.xfcc_parse")
+    from ansible_collections.kyma.mtls.plugins.module_utils.xfcc import parse_xfcc  # pylint: disable=import-outside-toplevel
+    from ansible_collections.kyma.mtls.plugins.module_utils.xfcc_checks import describe  # pylint: disable=import-outside-toplevel
     if not isinstance(header, str):
         raise AnsibleFilterError("kyma.mtls.xfcc_parse expects the header value as a string, got %s" % type(header).__name__)
     try:
@@ -36,6 +41,7 @@ def xfcc_parse(header):
 def envoy_subject(pem, field="subject"):
     """Certificate PEM -> its subject (or issuer) exactly as Envoy prints it."""
     _need_cryptography("kyma.mtls.envoy_subject")
+    from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import x509  # pylint: disable=import-outside-toplevel
     if field not in ("subject", "issuer"):
         raise AnsibleFilterError("kyma.mtls.envoy_subject: field must be subject or issuer, got %r" % (field,))
     try:

@@ -12,9 +12,7 @@ import re
 
 from ansible_collections.kyma.mtls.plugins.module_utils.envoy_name import envoy_name_from_der
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.issue import PENDING
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.spec import validate_dns_name
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.subject import parse_subject
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.text import PENDING, validate_dns_name
 
 # RFC 1123 labels, as Kubernetes names namespaces, Services and most objects.
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -26,6 +24,13 @@ _WORKLOAD_KEYS = {"name", "port", "host", "labels", "echo_path"}
 _SERVICE_KEYS = {"name", "port", "host", "exposure"}
 _RULE_KEYS = {"path", "methods"}
 _CLIENT_KEYS = {"name", "subject"}
+
+
+def _parse_subject(text):
+    # Imported when a client is checked: role checks need no cryptography, and each task's worker
+    # would import it again.
+    from ansible_collections.kyma.mtls.plugins.module_utils.pki.subject import parse_subject  # pylint: disable=import-outside-toplevel
+    return parse_subject(text)
 
 
 class Problems:
@@ -153,7 +158,7 @@ def _check_clients(problems, clients):
             problems.add(where + ".subject", "is missing")
             continue
         try:
-            subject = parse_subject(client["subject"]).public_bytes()
+            subject = _parse_subject(client["subject"]).public_bytes()
         except PkiError as exc:
             problems.add(where + ".subject", str(exc))
             continue

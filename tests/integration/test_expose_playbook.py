@@ -104,6 +104,31 @@ def test_a_batch_stops_at_the_first_object_the_server_refuses(cluster):
     assert not exists(cluster, "/api/v1/namespaces/kyma-mtls/configmaps/batch-first")
 
 
+def test_many_objects_of_a_kind_are_read_in_one_list_and_each_reported_as_it_is(cluster):
+    """Ten ConfigMaps, more than batch.LIST_AT: the batch reads them with one LIST, not a GET each,
+    and still tells created from updated and unchanged, in a dry run too (by content)."""
+    def batch(changed_one=None):
+        return [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "many-%d" % i, "namespace": "kyma-mtls"},
+                 "data": {"a": "new" if i == changed_one else "b"}} for i in range(10)]
+
+    def actions(check=False, **change):
+        run = run_playbook(BATCH, {"batch_objects": batch(**change), "kubeconfig": cluster["kubeconfig"]},
+                           check=check, env=cluster["env"])
+        assert run.returncode == 0, run.stdout[-3000:]
+        return {r["object"].split("/")[-1]: r["action"] for r in run.tasks()["Apply or delete the batch"]["results"]}
+
+    Kube(cluster["kubeconfig"]).create("/api/v1/namespaces/kyma-mtls/configmaps", dict(batch()[3], data={"a": "old"}))
+    first = actions()
+    assert first.pop("many-3") == "updated" and set(first.values()) == {"created"} and len(first) == 9
+    assert set(actions().values()) == {"unchanged"}
+    dry = actions(check=True, changed_one=5)
+    assert dry.pop("many-5") == "updated" and set(dry.values()) == {"unchanged"}
+    assert Kube(cluster["kubeconfig"]).get("/api/v1/namespaces/kyma-mtls/configmaps/many-5")["data"] == {"a": "b"}
+    gone = run_playbook(BATCH, {"batch_objects": batch(), "batch_state": "absent", "kubeconfig": cluster["kubeconfig"]},
+                        env=cluster["env"])
+    assert gone.returncode == 0 and gone.changed() == 1
+
+
 def test_absent_removes_what_it_created_and_nothing_else(cluster):
     kube = Kube(cluster["kubeconfig"])
     kube.create("/api/v1/namespaces/kyma-mtls/configmaps",

@@ -18,9 +18,9 @@ from ansible_collections.kyma.mtls.plugins.module_utils.pki.files import (
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.keys import (
     describe_key, generate_private_key, load_private_key_pem, private_key_pem)
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.signer import load_certificate_pem
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.text import PENDING
 
 CERTIFICATE_MODE = 0o644
-PENDING = "(known after apply)"
 
 
 def _diff_view(facts, key_spec):

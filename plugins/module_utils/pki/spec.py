@@ -11,6 +11,7 @@ from collections import namedtuple
 
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.keys import key_spec
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.text import validate_dns_name
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.subject import parse_subject
 
 KINDS = ("ca", "server", "client")
@@ -20,25 +21,7 @@ CertificateSpec = namedtuple("CertificateSpec", [
     "key", "valid_days", "renew_before_days", "mode", "force", "previous",
 ])
 
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")
-
-
-def validate_dns_name(name):
-    """A DNS SAN: LDH labels, a wildcard only as the whole leftmost label."""
-    text = str(name)
-    labels = text.rstrip(".").split(".")
-    if len(text) > 253 or not text or labels == [""]:
-        raise PkiError("invalid DNS name %r: must be 1 to 253 characters" % text)
-    if labels[0] == "*":
-        if len(labels) < 3:
-            raise PkiError("invalid DNS name %r: a wildcard needs at least two labels after '*.'" % text)
-        labels = labels[1:]
-    for label in labels:
-        if not _LABEL.match(label):
-            raise PkiError("invalid DNS name %r: label %r is not letters, digits and inner hyphens "
-                           "(a wildcard may only be the whole leftmost label)" % (text, label))
-    return text
 
 
 def validate_ip_address(value):

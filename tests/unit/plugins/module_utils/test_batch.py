@@ -1,11 +1,11 @@
 """The pure parts of kyma.mtls.apply's batch: naming objects, checking them, hiding Secret data,
-and telling a change from a server-side apply that changed nothing."""
+telling a change from a server-side apply that changed nothing, and which requests it makes."""
 
 import base64
 import json
 
 from ansible_collections.kyma.mtls.plugins.module_utils.batch import (
-    HIDDEN, HIDDEN_CHANGED, changed, definition_problems, reference, shown)
+    HIDDEN, HIDDEN_CHANGED, LIST_AT, Batch, changed, definition_problems, reference, shown)
 
 KEY = base64.b64encode(b"-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n").decode()
 
@@ -72,3 +72,45 @@ def test_changed_in_a_dry_run_compares_content_not_versions():
     dry["metadata"]["managedFields"] = [{"time": "later"}]
     dry["status"] = {}
     assert not changed(policy("5"), dry, dry_run=True)
+
+
+class RecordingCluster:
+    """What Batch asks of a cluster, with objects served from a dict: the request plan, not a server."""
+
+    def __init__(self, stored):
+        self.stored, self.requests = stored, []
+
+    def get(self, obj):
+        self.requests.append(("get", obj["metadata"]["name"]))
+        return self.stored.get(obj["metadata"]["name"])
+
+    def list(self, api_version, kind, namespace, label_selector):
+        self.requests.append(("list", kind, namespace))
+        # As a LIST answers: items without apiVersion and kind.
+        return [{key: value for key, value in obj.items() if key not in ("apiVersion", "kind")}
+                for obj in self.stored.values() if obj["kind"] == kind and obj["metadata"]["namespace"] == namespace]
+
+    def apply(self, obj, field_manager, force_conflicts=False, dry_run=False):
+        self.requests.append(("apply", obj["metadata"]["name"]))
+        return self.stored.get(obj["metadata"]["name"]) or dict(obj, metadata=dict(obj["metadata"], resourceVersion="1"))
+
+
+def config_map(name, namespace="ns", version=None):
+    metadata = {"name": name, "namespace": namespace}
+    if version:
+        metadata["resourceVersion"] = version
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": {"a": "b"}}
+
+
+def test_many_of_a_kind_in_a_namespace_are_read_with_one_list_and_few_with_gets():
+    many = [config_map("m%d" % i) for i in range(LIST_AT)]
+    few = [config_map("f%d" % i, namespace="other") for i in range(LIST_AT - 1)]
+    cluster = RecordingCluster({"m1": config_map("m1", version="5"), "f1": config_map("f1", "other", version="5")})
+    batch = Batch(cluster, check_mode=True)
+    batch.apply(many + few, "kyma-mtls")
+    assert [r for r in cluster.requests if r[0] != "apply"] == [("list", "ConfigMap", "ns")] + [
+        ("get", "f%d" % i) for i in range(LIST_AT - 1)]
+    actions = {result["object"]: result["action"] for result in batch.results}
+    # The listed m1 got its kind back: a dry run compares content, and it is the same.
+    assert actions["ConfigMap ns/m1"] == actions["ConfigMap other/f1"] == "unchanged"
+    assert actions["ConfigMap ns/m0"] == actions["ConfigMap other/f0"] == "created"
