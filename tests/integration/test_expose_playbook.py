@@ -117,7 +117,9 @@ def test_many_objects_of_a_kind_are_read_in_one_list_and_each_reported_as_it_is(
         assert run.returncode == 0, run.stdout[-3000:]
         return {r["object"].split("/")[-1]: r["action"] for r in run.tasks()["Apply or delete the batch"]["results"]}
 
-    Kube(cluster["kubeconfig"]).create("/api/v1/namespaces/kyma-mtls/configmaps", dict(batch()[3], data={"a": "old"}))
+    before = run_playbook(BATCH, {"batch_objects": [dict(batch()[3], data={"a": "old"})], "kubeconfig": cluster["kubeconfig"]},
+                          env=cluster["env"])
+    assert before.returncode == 0, before.stdout[-3000:]
     first = actions()
     assert first.pop("many-3") == "updated" and set(first.values()) == {"created"} and len(first) == 9
     assert set(actions().values()) == {"unchanged"}
