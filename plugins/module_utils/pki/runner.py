@@ -9,7 +9,6 @@ import datetime
 import os
 from collections import Counter
 
-from ansible_collections.kyma.mtls.plugins.module_utils.errors import MtlsError
 from ansible_collections.kyma.mtls.plugins.module_utils.identities import allowed_identities
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.arguments import IDENTITY_OPTIONS
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import hashes
@@ -114,12 +113,9 @@ def issue_many(params, check_mode):
 
 
 def _identities(names, results):
-    """identities_of: the subjects and fingerprints of the named items, as an allow-list pins them."""
-    by_name = {result["name"]: result for result in results if result["name"]}
-    try:
-        return allowed_identities(by_name, names)
-    except MtlsError as exc:
-        raise PkiError("identities_of: %s" % exc)
+    """identities_of (checked against the items up front): the subjects and fingerprints of the named
+    items, as an allow-list pins them."""
+    return allowed_identities({result["name"]: result for result in results if result["name"]}, names)
 
 
 def _reported(mode, plans, results):
