@@ -45,6 +45,13 @@ $(STAMP): requirements.txt requirements-test.txt
 
 venv: $(STAMP)
 
+# A Python with a cryptography too old for the modules (tests/integration/test_old_cryptography.py).
+OLD_CRYPTOGRAPHY := $(CURDIR)/.build/old-cryptography
+$(OLD_CRYPTOGRAPHY)/.installed: tests/requirements-old-cryptography.txt
+	$(PYTHON) -m venv $(OLD_CRYPTOGRAPHY)
+	$(OLD_CRYPTOGRAPHY)/bin/python -m pip install --quiet -r tests/requirements-old-cryptography.txt
+	touch $@
+
 # kyma.mtls (this checkout) and kyma_mtls.localenv (its local environment, never in the built
 # collection) are importable from .build/collections through links.
 collection: venv
@@ -90,7 +97,7 @@ test: unit integration molecule sanity lint
 unit: collection
 	$(BIN)/python -m pytest tests/unit
 
-integration: collection system-packages binaries
+integration: collection system-packages binaries $(OLD_CRYPTOGRAPHY)/.installed
 	$(BIN)/python -m pytest tests/integration
 
 # etcd, kube-apiserver and istiod killed during a converge: one round each in make test (integration),

@@ -39,10 +39,9 @@ def credential_problems(server_certificate, server_private_key, client_ca, extra
     """The gateway credential's PEM files -> a list of problems, each naming its option; empty when fine."""
     # Imported here: the other checks need no cryptography, and each task's worker imports anew.
     from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import (  # pylint: disable=import-outside-toplevel
-        CRYPTOGRAPHY_IMPORT_ERROR)
-    if CRYPTOGRAPHY_IMPORT_ERROR:
-        raise AnsibleFilterError("kyma.mtls.credential_problems needs the Python library cryptography: %s"
-                                 % CRYPTOGRAPHY_IMPORT_ERROR)
+        CRYPTOGRAPHY_PROBLEM)
+    if CRYPTOGRAPHY_PROBLEM:
+        raise AnsibleFilterError("kyma.mtls.credential_problems: %s on the controller" % CRYPTOGRAPHY_PROBLEM)
     # Imported here: the module needs cryptography, which the check above reports clearly.
     from ansible_collections.kyma.mtls.plugins.module_utils.pki.credential_check import (  # pylint: disable=import-outside-toplevel
         credential_problems as check)

@@ -20,9 +20,9 @@ from ansible_collections.kyma.mtls.plugins.module_utils.errors import MtlsError
 
 def _need_cryptography(name):
     from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import (  # pylint: disable=import-outside-toplevel
-        CRYPTOGRAPHY_IMPORT_ERROR)
-    if CRYPTOGRAPHY_IMPORT_ERROR:
-        raise AnsibleFilterError("%s needs the Python library cryptography on the controller" % name)
+        CRYPTOGRAPHY_PROBLEM)
+    if CRYPTOGRAPHY_PROBLEM:
+        raise AnsibleFilterError("%s: %s on the controller" % (name, CRYPTOGRAPHY_PROBLEM))
 
 
 def xfcc_parse(header):

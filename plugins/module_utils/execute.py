@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+import sys
+
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.kyma.mtls.plugins.module_utils.errors import MtlsError
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import CRYPTOGRAPHY_IMPORT_ERROR
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import (
+    CRYPTOGRAPHY_IMPORT_ERROR, CRYPTOGRAPHY_MINIMUM, CRYPTOGRAPHY_PROBLEM)
 
 
 def execute(module, work, needs_cryptography=True):
@@ -19,7 +22,11 @@ def execute(module, work, needs_cryptography=True):
     purpose: inside it, ansible-core attaches the active exception to the result.
     """
     if needs_cryptography and CRYPTOGRAPHY_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
+        module.fail_json(msg=missing_required_lib("cryptography >= %s" % CRYPTOGRAPHY_MINIMUM),
+                         exception=CRYPTOGRAPHY_IMPORT_ERROR)
+    if needs_cryptography and CRYPTOGRAPHY_PROBLEM:
+        module.fail_json(msg="%s in %s, the Python that runs this module; nothing was changed"
+                         % (CRYPTOGRAPHY_PROBLEM, sys.executable))
     try:
         result = work(module.params, module.check_mode)
         error = None

@@ -26,9 +26,14 @@ _RULE_KEYS = {"path", "methods"}
 _CLIENT_KEYS = {"name", "subject"}
 
 
+# Imported when a client is checked: role checks need no cryptography, and each task's worker
+# would import it again.
+def _cryptography_problem():
+    from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import CRYPTOGRAPHY_PROBLEM  # pylint: disable=import-outside-toplevel
+    return CRYPTOGRAPHY_PROBLEM
+
+
 def _parse_subject(text):
-    # Imported when a client is checked: role checks need no cryptography, and each task's worker
-    # would import it again.
     from ansible_collections.kyma.mtls.plugins.module_utils.pki.subject import parse_subject  # pylint: disable=import-outside-toplevel
     return parse_subject(text)
 
@@ -147,6 +152,9 @@ def _check_clients(problems, clients):
         problems.add("mtls_clients", "must be a list of {name, subject}, got %r" % (clients,))
         return []
     names, subjects = [], []
+    unreadable = clients and _cryptography_problem()
+    if unreadable:
+        problems.add("mtls_clients", "the subjects cannot be read: %s on the controller" % unreadable)
     for where, client in _mappings(problems, "mtls_clients", clients, _CLIENT_KEYS):
         name = client.get("name")
         if not isinstance(name, str) or not _FILE_NAME.match(name) or name in ("client-ca", "server-ca", "gateway"):
@@ -156,6 +164,8 @@ def _check_clients(problems, clients):
             names.append(name)
         if "subject" not in client:
             problems.add(where + ".subject", "is missing")
+            continue
+        if unreadable:
             continue
         try:
             subject = _parse_subject(client["subject"]).public_bytes()

@@ -21,6 +21,8 @@ description:
     again before then (for example whenever the playbook runs).
 author:
   - kyma.mtls developers (@kyma-mtls)
+requirements:
+  - cryptography >= 42.0 on the host that runs the module
 attributes:
   check_mode:
     support: full

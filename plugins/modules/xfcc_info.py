@@ -22,6 +22,8 @@ description:
   - Malformed headers fail with a message that says what is wrong and at which character.
 author:
   - kyma.mtls developers (@kyma-mtls)
+requirements:
+  - cryptography >= 42.0 on the host that runs the module
 attributes:
   check_mode:
     support: full

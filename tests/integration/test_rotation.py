@@ -24,7 +24,9 @@ def rotations(tmp_path_factory):
 def assert_no_request_failed(result):
     assert result["in_force_after"] is not None, result  # the change did take effect
     for load in result["loads"]:
-        assert load["requests"] >= REQUESTS and load["ok"] == load["requests"] and not load["codes"], (result["change"], load)
+        # On a failure, the proxies' access-log lines of 5xx responses say which hop answered and why.
+        assert load["requests"] >= REQUESTS and load["ok"] == load["requests"] and not load["codes"], \
+            "\n".join(["%s: %r" % (result["change"], load)] + result.get("proxy_5xx", []))
         assert load["outlasted_job"], (result["change"], load)  # the load covered the whole change
 
 

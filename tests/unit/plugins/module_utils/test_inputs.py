@@ -2,6 +2,7 @@
 
 import pytest
 
+from ansible_collections.kyma.mtls.plugins.module_utils import inputs as inputs_module
 from ansible_collections.kyma.mtls.plugins.module_utils.inputs import main_job_inputs, main_job_problems, role_problems
 from tests.support.bad_inputs import CASES, CLIENTS, WORKLOAD
 
@@ -47,6 +48,13 @@ def test_the_job_inputs_carry_no_clients_when_something_is_wrong():
     inputs = main_job_inputs(dict(DEFAULTS, mtls_allowed_clients=["nobody"]))
     assert inputs["clients"] == [] and inputs["client_names"] == []
     assert [p.split(":")[0] for p in inputs["problems"]] == ["mtls_allowed_clients"]
+
+
+def test_subjects_that_cannot_be_read_are_one_problem(monkeypatch):
+    too_old = "the Python library cryptography >= 42.0 is required, found 38.0.4"
+    monkeypatch.setattr(inputs_module, "_cryptography_problem", lambda: too_old)
+    problems = main_job_problems(DEFAULTS)
+    assert problems == ["mtls_clients: the subjects cannot be read: %s on the controller" % too_old]
 
 
 def test_every_problem_is_reported_at_once():
