@@ -128,8 +128,18 @@ sanity: venv system-packages
 	  (cd $(SANITY_ROOT)/$$collection && git init -q && git add -A && $(BIN)/ansible-test sanity --python 3.11 --color no); \
 	done
 
-lint: collection
+# The collection's documentation as antsibull-docs (the Ansible docsite's tool) reads it: markup and references.
+DOCS_LINT := $(CURDIR)/.build/docs-lint
+$(DOCS_LINT)/.installed: tests/requirements-docs-lint.txt
+	$(PYTHON) -m venv $(DOCS_LINT)
+	$(DOCS_LINT)/bin/python -m pip install --quiet -r tests/requirements-docs-lint.txt
+	touch $@
+
+lint: collection $(DOCS_LINT)/.installed
 	$(BIN)/ansible-lint --profile production --offline
+	cd $(COLLECTIONS)/ansible_collections/kyma/mtls && PATH=$(DOCS_LINT)/bin:$$PATH \
+	  ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$(wildcard $(VENV)/lib/python3*/site-packages) \
+	  $(DOCS_LINT)/bin/antsibull-docs lint-collection-docs --plugin-docs .
 
 bench: collection system-packages binaries
 	$(BIN)/python bench/xfcc_parse.py
