@@ -48,3 +48,21 @@ def test_built_collection_installs_and_runs(tmp_path):
     assert str(installed) in subprocess.run([os.path.join(BIN, "ansible-doc"), "kyma.mtls.certificate"], env=env,
                                             capture_output=True, text=True, check=True).stdout
     assert '"subject": "CN=From the tarball"' in run.stdout
+
+    # The installed playbook keeps its keys in the state folder, not in the collection that the next
+    # install --force deletes (before 0.5.0: .../ansible_collections/kyma/mtls/.local/pki).
+    home = tmp_path / "home"
+    home.mkdir()
+    user_env = {k: v for k, v in env.items() if k not in ("KYMA_MTLS_LOCAL_DIR", "KYMA_MTLS_STATE_DIR", "XDG_STATE_HOME")}
+    user_env["HOME"] = str(home)
+    playbook = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-e", "ansible_python_interpreter=" + sys.executable,
+                               "kyma.mtls.tutorial_certificates"], capture_output=True, text=True, env=user_env,
+                              check=False, cwd=str(tmp_path))
+    assert playbook.returncode == 0, playbook.stdout[-3000:] + playbook.stderr[-3000:]
+    pki = home / ".local" / "state" / "kyma-mtls" / "pki"
+    assert sorted(p.name for p in pki.iterdir()) == ["ca.crt", "ca.key", "certificate-index.json", "client1.crt", "client1.key", "client2.crt",
+                                                     "client2.key", "gateway.crt", "gateway.key"]
+    assert oct((pki / "ca.key").stat().st_mode & 0o777) == "0o600"
+    collection = installed / "ansible_collections" / "kyma" / "mtls"
+    assert not [str(path) for path in collection.rglob("*.key")]
+    assert not (collection / ".local").exists()
