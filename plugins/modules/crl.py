@@ -60,6 +60,14 @@ options:
       serial_number:
         description: Serial number of the certificate to revoke.
         type: int
+  revoked_paths:
+    description:
+      - PEM files of certificates to revoke, issued by the CA; the same as O(revoked) entries with only
+        O(revoked[].path), and revoked together with them.
+    type: list
+    elements: path
+    default: []
+    version_added: 0.5.0
   valid_days:
     description: Days from now until the CRL's nextUpdate.
     type: int
@@ -134,6 +142,7 @@ def main():
                 "path": {"type": "path"},
                 "serial_number": {"type": "int"},
             }},
+            "revoked_paths": {"type": "list", "elements": "path", "default": []},
             "valid_days": {"type": "int", "default": 30},
             "renew_before_days": {"type": "int", "default": 7},
             "mode": {"type": "raw", "default": "0644"},

@@ -37,7 +37,7 @@ def disagreements(options):
 def test_the_disagreement_check_finds_what_broke_the_certificates_group():
     found = disagreements(options_of(["certificate", "crl"]))
     assert ("key_type", "kyma.mtls.crl", "does not accept it") in found
-    assert any(option == "valid_days" and "differ" in what for option, _, what in found)
+    assert any(entry[0] == "valid_days" and "differ" in entry[2] for entry in found)
 
 
 def test_every_action_group_agrees_on_its_options():

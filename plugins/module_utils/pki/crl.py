@@ -24,18 +24,26 @@ from ansible_collections.kyma.mtls.plugins.module_utils.pki.spec import parse_mo
 CRL_MODE = 0o644
 
 
-def _revoked_serials(entries, signer):
-    """{serial: label} of the certificates to revoke; each must come from this CA."""
-    serials = {}
-    for index, entry in enumerate(entries):
+def _revoked_entries(params):
+    """(option name for messages, {path, serial_number}) of revoked and then of revoked_paths."""
+    for index, entry in enumerate(params["revoked"]):
         if bool(entry.get("path")) == (entry.get("serial_number") is not None):
             raise PkiError("revoked[%d]: give exactly one of path or serial_number" % index)
+        yield ("revoked[%d].path" % index, entry) if entry.get("path") else ("revoked[%d]" % index, entry)
+    for index, path in enumerate(params.get("revoked_paths") or []):
+        yield "revoked_paths[%d]" % index, {"path": path, "serial_number": None}
+
+
+def _revoked_serials(params, signer):
+    """{serial: label} of the certificates to revoke; each must come from this CA."""
+    serials = {}
+    for where, entry in _revoked_entries(params):
         if entry.get("path"):
-            certificate = load_certificate_pem(read_required(entry["path"], "revoked[%d].path" % index))
+            certificate = load_certificate_pem(read_required(entry["path"], where))
             if certificate is None:
-                raise PkiError("revoked[%d].path %s does not contain a PEM certificate" % (index, entry["path"]))
+                raise PkiError("%s %s does not contain a PEM certificate" % (where, entry["path"]))
             if not is_issued_by(certificate, signer.certificate):
-                raise PkiError("revoked[%d].path %s was not issued by the CA in %s" % (index, entry["path"], signer.path))
+                raise PkiError("%s %s was not issued by the CA in %s" % (where, entry["path"], signer.path))
             serials[certificate.serial_number] = entry["path"]
         else:
             serials[int(entry["serial_number"])] = "serial %d" % int(entry["serial_number"])
@@ -89,7 +97,7 @@ def ensure_crl(params, check_mode, now=None):
         return {"changed": True, "path": params["path"], "revoked": [],
                 "reasons": ["the CA in %s does not exist yet" % params["ca_path"]]}
     signer = load_signer(params["ca_path"], params["ca_private_key_path"], now)
-    serials = _revoked_serials(params["revoked"], signer)
+    serials = _revoked_serials(params, signer)
     mode = parse_mode(params.get("mode"), CRL_MODE)
     existing = _load_crl(params["path"])
     reasons = _reasons(existing, signer, serials, datetime.timedelta(days=params["renew_before_days"]), now)

@@ -87,3 +87,18 @@ def test_by_serial_and_bad_entries(pki):
     assert "give exactly one of path or serial_number" in str(info.value)
     with pytest.raises(MtlsError):
         ensure_crl(params(pki, valid_days=5, renew_before_days=5), False, NOW)
+
+
+def test_revoked_paths_are_revoked_with_the_entries(pki, tmp_path_factory):
+    client = {name: x509.load_pem_x509_certificate(open(pki / (name + ".crt"), "rb").read()).serial_number
+              for name in ("client1", "client2")}
+    both = ensure_crl(params(pki, "client1", revoked_paths=[str(pki / "client2.crt")]), False, NOW)
+    assert serials(both["path"]) == sorted(client.values())
+    # The same set given only by paths is the same CRL.
+    again = ensure_crl(params(pki, revoked_paths=[str(pki / "client1.crt"), str(pki / "client2.crt")]), False, NOW)
+    assert not again["changed"]
+    other = tmp_path_factory.mktemp("other")
+    issue(other, "ca", "ca")
+    issue(other, "stranger")
+    with pytest.raises(MtlsError, match=r"revoked_paths\[1\] .*stranger.crt was not issued by the CA"):
+        ensure_crl(params(pki, revoked_paths=[str(pki / "client1.crt"), str(other / "stranger.crt")]), False, NOW)
