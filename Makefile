@@ -26,7 +26,7 @@ FORTIO_VERSION := $(shell sed -n 's/^FORTIO_VERSION = "\(.*\)"/\1/p' tests/suppo
 # Kyma's api-gateway source: kept beside this repository (the kyma role also takes a checkout or a clone).
 API_GATEWAY_SOURCE ?= $(abspath $(CURDIR)/../shared/vendor/kyma-api-gateway-$(API_GATEWAY_VERSION))
 
-.PHONY: help venv collection system-packages binaries up down status demo test unit integration faults molecule sanity lint bench build clean
+.PHONY: help venv collection system-packages binaries up down status demo test unit integration faults molecule sanity sanity-tree compat lint bench build clean
 
 help:
 	@echo "make demo   the whole tutorial locally: Kubernetes, istiod, the ingress gateway, the main job, requests with client certificates"
@@ -92,7 +92,7 @@ demo: collection system-packages binaries
 	$(BIN)/ansible-playbook localenv/playbooks/demo.yml -e @localenv/vars/local.yml
 	@echo "The local environment keeps running ($(KYMA_MTLS_LOCAL_DIR)/demo.json says where); 'make down' stops it."
 
-test: unit integration molecule sanity lint
+test: unit integration molecule sanity compat lint
 
 unit: collection
 	$(BIN)/python -m pytest tests/unit
@@ -117,15 +117,42 @@ molecule: collection system-packages binaries
 # ansible-test wants each collection at ansible_collections/<namespace>/<name> inside a git tree:
 # kyma.mtls without its local environment, and kyma_mtls.localenv beside it (it uses kyma.mtls).
 # It makes a virtual environment per test whose pip it bootstraps with a script it cannot download here.
-sanity: venv system-packages
+sanity-tree: venv
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)/kyma/mtls $(SANITY_ROOT)/kyma_mtls/localenv
 	git ls-files -co --exclude-standard -z -- . ':!localenv' | xargs -0 tar -cf - | tar -xf - -C $(SANITY_ROOT)/kyma/mtls
 	git ls-files -co --exclude-standard -z -- localenv | xargs -0 tar -cf - | tar -xf - --strip-components=1 -C $(SANITY_ROOT)/kyma_mtls/localenv
-	@pip_version=$$(grep -oP "pip='\K[0-9.]+" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py); \
-	  mkdir -p $$HOME/.ansible/test/cache; \
-	  cp tests/sanity/pip_bootstrap.py $$HOME/.ansible/test/cache/get_pip_$${pip_version//./_}.py
+	for collection in kyma/mtls kyma_mtls/localenv; do (cd $(SANITY_ROOT)/$$collection && git init -q && git add -A); done
+	@mkdir -p $$HOME/.ansible/test/cache; \
+	for requirements in $(CURDIR)/.venv/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py \
+	    $(CURDIR)/.build/ansible-*/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py; do \
+	  [ -f "$$requirements" ] || continue; pip_version=$$(grep -oP "pip='\K[0-9.]+" $$requirements); \
+	  cp tests/sanity/pip_bootstrap.py $$HOME/.ansible/test/cache/get_pip_$${pip_version//./_}.py; \
+	done
+
+sanity: venv system-packages sanity-tree
 	for collection in kyma/mtls kyma_mtls/localenv; do \
-	  (cd $(SANITY_ROOT)/$$collection && git init -q && git add -A && $(BIN)/ansible-test sanity --python 3.11 --color no); \
+	  (cd $(SANITY_ROOT)/$$collection && $(BIN)/ansible-test sanity --python 3.11 --color no); \
+	done
+
+# The other ansible-core releases still maintained (the pinned one is requirements.txt's): kyma.mtls's unit
+# tests and ansible-test sanity on each, with the kubernetes.core its ansible package ships and Python 3.12,
+# which they require (pyenv's, or python3.12 on PATH).
+COMPAT_VERSIONS := 2.20 2.21
+COMPAT_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12))
+$(CURDIR)/.build/ansible-%/.installed: tests/compat/ansible-%.txt
+	@[ -n "$(COMPAT_PYTHON)" ] || { echo "make compat needs Python 3.12 (pyenv's, or python3.12 on PATH; or COMPAT_PYTHON=...)" >&2; exit 1; }
+	$(COMPAT_PYTHON) -m venv $(CURDIR)/.build/ansible-$*
+	$(CURDIR)/.build/ansible-$*/bin/python -m pip install --quiet -r tests/compat/ansible-$*.txt
+	touch $@
+
+compat: collection system-packages $(COMPAT_VERSIONS:%=$(CURDIR)/.build/ansible-%/.installed)
+	$(MAKE) --no-print-directory sanity-tree
+	for version in $(COMPAT_VERSIONS); do \
+	  echo "==> ansible-core $$version: unit tests"; \
+	  $(CURDIR)/.build/ansible-$$version/bin/python -m pytest -q -p no:cacheprovider tests/unit; \
+	  echo "==> ansible-core $$version: ansible-test sanity"; \
+	  (cd $(SANITY_ROOT)/kyma/mtls && PATH=$(CURDIR)/.build/ansible-$$version/bin:$$PATH \
+	    ansible-test sanity --python 3.12 --color no); \
 	done
 
 # The collection's documentation as antsibull-docs (the Ansible docsite's tool) reads it: markup and references.

@@ -5,6 +5,7 @@ client, or revokes another; how long after the job started each change was in fo
 Used by tests/integration/test_rotation.py (no request may fail) and bench/rotation.py (the times).
 """
 
+import datetime
 import glob
 import hashlib
 import os
@@ -78,6 +79,8 @@ class Rotations:
     def change(self, name, variables, watch, loads):
         """Run the job with variables while `loads` (files of clients) run; watch says when it is in force."""
         server_ca = os.path.join(self.pki, "server-ca.crt")
+        # Access-log lines start with [2026-11-29T17:03:43.742Z]: this phase's begin at this prefix.
+        since = datetime.datetime.now(datetime.timezone.utc).strftime("[%Y-%m-%dT%H:%M:%S")
         running = [(files, start_load(gateway_load_argv(HOST, self.https, PATH, server_ca, files, LOAD))) for files in loads]
         time.sleep(2)  # the load is under way before the change
         watcher = Watch(watch)
@@ -94,17 +97,18 @@ class Rotations:
                   "loads": [dict(report, client=os.path.basename(files), outlasted_job=finished > ended)
                             for files, report, finished in reports]}
         if any(load["codes"] for load in result["loads"]):
-            result["proxy_5xx"] = self.proxy_server_errors()
+            result["proxy_5xx"] = self.proxy_server_errors(since)
         return result
 
-    def proxy_server_errors(self):
-        """The access-log lines of 5xx responses of every proxy (gateway and sidecars) of the environment,
-        whose response flags tell which hop failed and why."""
+    def proxy_server_errors(self, since):
+        """The access-log lines of 5xx responses since `since` (a line prefix) of every proxy (gateway and
+        sidecars) of the environment, whose response flags tell which hop failed and why."""
         pods = os.path.join(os.path.dirname(self.pki), "node", "pods")
         lines = []
         for path in sorted(glob.glob(os.path.join(pods, "*", "logs", "istio-proxy.log"))):
             with open(path, errors="replace") as log:
-                lines += ["%s: %s" % (path.split(os.sep)[-3], line.strip()) for line in log if SERVER_ERROR.search(line)]
+                lines += ["%s: %s" % (path.split(os.sep)[-3], line.strip()) for line in log
+                          if line >= since and SERVER_ERROR.search(line)]
         return lines[-20:]
 
     def server_renewal(self):
