@@ -23,11 +23,13 @@ def test_built_collection_installs_and_runs(tmp_path):
     with tarfile.open(tarball) as archive:
         names = archive.getnames()
     for shipped in ("plugins/modules/certificate.py", "plugins/modules/crl.py", "plugins/modules/xfcc_info.py",
-                    "roles/verify/tasks/main.yml", "playbooks/expose_mtls.yml"):
+                    "roles/verify/tasks/main.yml", "playbooks/expose_mtls.yml", "meta/execution-environment.yml",
+                    "meta/ee-requirements.txt"):
         assert shipped in names
-    # The local environment (and what only runs on it) is development only: none of it ships.
-    assert not [n for n in names if n.startswith((".venv", ".build", ".local", "tests/output", "localenv", "molecule",
-                                                  "tests/integration", "bench"))]
+    # The collection only: no tests, Molecule, benchmarks, local environment or development files.
+    assert {n.split("/")[0] for n in names} == {"CHANGELOG.md", "FILES.json", "LICENSE", "MANIFEST.json", "README.md",
+                                                "meta", "playbooks", "plugins", "roles"}
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if "daemon" in n or "node_agent" in n or "mesh_status" in n]
 
     # A clean configuration, so this checkout (linked into .build/collections) is not seen as installed.
