@@ -10,7 +10,7 @@ from tests.support.playbooks import REPO, run_playbook
 
 PLAYBOOK = os.path.join(REPO, "tests", "integration", "playbooks", "old_cryptography.yml")
 PYTHON = os.path.join(REPO, ".build", "old-cryptography", "bin", "python")
-TASKS = ["Issue a CA", "Issue a set", "Write a CRL", "Validate a header"]
+TASKS = ["Issue a CA", "Issue a set", "Write a CRL", "Validate a header", "Read a certificate"]
 
 
 @pytest.fixture(scope="module")
