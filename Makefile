@@ -94,8 +94,12 @@ demo: collection system-packages binaries
 
 test: unit integration molecule sanity compat lint
 
+# pytest on every unit test (kyma.mtls's and the local environment's), then kyma.mtls's under ansible-test
+# units, as collection CI runs them (its own virtual environment, module_utils apart from controller code).
 unit: collection
 	$(BIN)/python -m pytest tests/unit
+	$(MAKE) --no-print-directory sanity-tree
+	cd $(SANITY_ROOT)/kyma/mtls && $(BIN)/ansible-test units --venv --python 3.11 --color no tests/unit/plugins/ tests/unit/meta/
 
 integration: collection system-packages binaries $(OLD_CRYPTOGRAPHY)/.installed
 	$(BIN)/python -m pytest tests/integration

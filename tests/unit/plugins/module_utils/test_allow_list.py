@@ -143,13 +143,3 @@ def test_a_bucket_policy_alone_restricts_nothing():
     assert restricting_policies(policies[:-1], {"app": "httpbin"}) == []
     assert restricting_policies(policies, {"app": "httpbin"}) == ["mtls-allowed-clients"]
 
-
-def test_allowed_identities_pin_the_previous_certificate_too():
-    from ansible.errors import AnsibleFilterError  # pylint: disable=import-outside-toplevel
-    from ansible_collections.kyma.mtls.plugins.filter.policies import allowed_identities  # pylint: disable=import-outside-toplevel
-    clients = {"a": {"subject": "CN=a", "fingerprint_sha256": "aa"},
-               "b": {"subject": "CN=b", "fingerprint_sha256": "bb", "previous": {"fingerprint_sha256": "b0"}}}
-    assert allowed_identities(clients, ["b", "a"]) == {"subjects": ["CN=b", "CN=a"], "fingerprints": ["bb", "aa", "b0"]}
-    assert allowed_identities(clients, ["a"], False) == {"subjects": ["CN=a"], "fingerprints": []}
-    with pytest.raises(AnsibleFilterError, match="no certificate for c"):
-        allowed_identities(clients, ["c"])

@@ -10,13 +10,14 @@ import sys
 
 import yaml
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 def options_of(modules):
-    ansible_doc = os.path.join(os.path.dirname(sys.executable), "ansible-doc")
     names = ["kyma.mtls." + module for module in modules]
-    docs = json.loads(subprocess.run([ansible_doc, "--json"] + names, capture_output=True, text=True, check=True).stdout)
+    # ansible-doc as a module of this Python: ansible-test units has no ansible-doc script beside it.
+    docs = json.loads(subprocess.run([sys.executable, "-m", "ansible.cli.doc", "--json"] + names, capture_output=True,
+                                     text=True, check=True).stdout)
     return {name: docs[name]["doc"]["options"] for name in names}
 
 
