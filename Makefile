@@ -159,7 +159,8 @@ compat: collection system-packages $(COMPAT_VERSIONS:%=$(CURDIR)/.build/ansible-
 	    ansible-test sanity --python 3.12 --color no); \
 	done
 
-# The collection's documentation as antsibull-docs (the Ansible docsite's tool) reads it: markup and references.
+# The collection's documentation as antsibull-docs (the Ansible docsite's tool) reads it: markup and references;
+# and the changelog fragments (antsibull-changelog, which antsibull-docs brings).
 DOCS_LINT := $(CURDIR)/.build/docs-lint
 $(DOCS_LINT)/.installed: tests/requirements-docs-lint.txt
 	$(PYTHON) -m venv $(DOCS_LINT)
@@ -168,6 +169,7 @@ $(DOCS_LINT)/.installed: tests/requirements-docs-lint.txt
 
 lint: collection $(DOCS_LINT)/.installed
 	$(BIN)/ansible-lint --profile production --offline
+	$(DOCS_LINT)/bin/antsibull-changelog lint
 	cd $(COLLECTIONS)/ansible_collections/kyma/mtls && PATH=$(DOCS_LINT)/bin:$$PATH \
 	  ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$(wildcard $(VENV)/lib/python3*/site-packages) \
 	  $(DOCS_LINT)/bin/antsibull-docs lint-collection-docs --plugin-docs .

@@ -28,7 +28,8 @@ def test_built_collection_installs_and_runs(tmp_path):
         assert shipped in names
     # The collection only: no tests, Molecule, benchmarks, local environment or development files.
     assert {n.split("/")[0] for n in names} == {"CHANGELOG.md", "FILES.json", "LICENSE", "MANIFEST.json", "README.md",
-                                                "meta", "playbooks", "plugins", "roles"}
+                                                "changelogs", "meta", "playbooks", "plugins", "roles"}
+    assert not [n for n in names if n.startswith("changelogs/fragments")]
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if "daemon" in n or "node_agent" in n or "mesh_status" in n]
 
