@@ -19,10 +19,12 @@ def job_clients(result):
     if not isinstance(result, dict) or any(key not in result for key in _KEYS):
         raise AnsibleFilterError("kyma.mtls.job_clients: expects the main job's mtls_result (with %s)" % ", ".join(_KEYS))
     subjects = dict(zip(result["allowed"], result["allowed_subjects"]))
+    provided = result.get("client_files") or {}
     clients = {}
     for name in result["client_names"]:
-        client = {"name": name, "path": os.path.join(result["pki_dir"], name + ".crt"),
-                  "private_key_path": os.path.join(result["pki_dir"], name + ".key")}
+        files = provided.get(name) or {"path": os.path.join(result["pki_dir"], name + ".crt"),
+                                       "private_key_path": os.path.join(result["pki_dir"], name + ".key")}
+        client = {"name": name, "path": files["path"], "private_key_path": files["private_key_path"]}
         if name in subjects:
             client["subject"] = subjects[name]
         clients[name] = client

@@ -13,6 +13,7 @@ import re
 from ansible_collections.kyma.mtls.plugins.module_utils.envoy_name import envoy_name_from_der
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.text import PENDING, validate_dns_name
+from ansible_collections.kyma.mtls.plugins.module_utils.provided import provided_issued, provided_problems
 
 # RFC 1123 labels, as Kubernetes names namespaces, Services and most objects.
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -147,6 +148,14 @@ def _mappings(problems, variable, items, keys):
         yield where, item
 
 
+def _check_client_name(problems, where, name):
+    if not isinstance(name, str) or not _FILE_NAME.match(name) or name in ("client-ca", "server-ca", "gateway"):
+        problems.add(where, "must be a file name (letters, digits, '.', '_', '-'; not client-ca, "
+                     "server-ca or gateway), got %r" % (name,))
+        return False
+    return True
+
+
 def _check_clients(problems, clients):
     if not isinstance(clients, list):
         problems.add("mtls_clients", "must be a list of {name, subject}, got %r" % (clients,))
@@ -156,12 +165,8 @@ def _check_clients(problems, clients):
     if unreadable:
         problems.add("mtls_clients", "the subjects cannot be read: %s on the controller" % unreadable)
     for where, client in _mappings(problems, "mtls_clients", clients, _CLIENT_KEYS):
-        name = client.get("name")
-        if not isinstance(name, str) or not _FILE_NAME.match(name) or name in ("client-ca", "server-ca", "gateway"):
-            problems.add(where + ".name", "must be a file name (letters, digits, '.', '_', '-'; not client-ca, "
-                         "server-ca or gateway), got %r" % (name,))
-        else:
-            names.append(name)
+        if _check_client_name(problems, where + ".name", client.get("name")):
+            names.append(client["name"])
         if "subject" not in client:
             problems.add(where + ".subject", "is missing")
             continue
@@ -227,21 +232,31 @@ def _check_workloads(problems, workloads, domain_ok, domain):
 
 
 def main_job_inputs(values):
-    """The main job's variables -> {'problems': [...], 'clients': [...], 'client_names': [...]}: the
+    """The main job's variables -> {'problems', 'clients', 'client_names', 'issued', 'client_files'}: the
     clients as plain data when there is no problem. Values read from a vars file carry Ansible's
     origin tags, and every task that passes thousands of tagged clients on pays seconds for them;
-    a copy without them costs a fraction."""
-    problems = main_job_problems(values)
+    a copy without them costs a fraction. With mtls_certificates: provided, 'issued' stands for the
+    certificates role's certificates_issued and 'client_files' gives each client's files by name."""
+    problems, provided = _main_job_check(values)
     if problems:
-        return {"problems": problems, "clients": [], "client_names": []}
-    clients = json.loads(json.dumps(values["mtls_clients"]))
-    return {"problems": [], "clients": clients, "client_names": [client["name"] for client in clients]}
+        return {"problems": problems, "clients": [], "client_names": [], "issued": None, "client_files": {}}
+    values = json.loads(json.dumps(values))
+    issued, client_files = provided_issued(values, *provided) if provided else (None, {})
+    clients = values["mtls_clients"]
+    return {"problems": [], "clients": clients, "client_names": [client["name"] for client in clients],
+            "issued": issued, "client_files": client_files}
 
 
 def main_job_problems(values):
     """Every problem with the variables of playbooks/expose_mtls.yml; empty when they are fine."""
+    return _main_job_check(values)[0]
+
+
+def _main_job_check(values):
+    """(problems, (identities, credential) of provided certificates or None)."""
     problems = Problems()
     _check_choice(problems, "mtls_state", values.get("mtls_state"), ("present", "absent"))
+    _check_choice(problems, "mtls_certificates", values.get("mtls_certificates", "issue"), ("issue", "provided"))
     _check_choice(problems, "mtls_expose_mode", values.get("mtls_expose_mode"), ("apirule", "apirule_v1beta1", "virtualservice"))
     _check_choice(problems, "mtls_client_ca_rollover", values.get("mtls_client_ca_rollover"), ("none", "start", "finish"))
     for name in ("mtls_pin_certificates", "mtls_retire_previous"):
@@ -263,7 +278,13 @@ def main_job_problems(values):
                 problems.add("mtls_samples", "unknown sample %r (there are %s)" % (sample, ", ".join(_SAMPLES)))
     if values.get("mtls_state") == "present":
         _check_workloads(problems, values.get("mtls_workloads"), domain_ok, values.get("mtls_domain"))
-    names = _check_clients(problems, values.get("mtls_clients"))
+    provided = None
+    if values.get("mtls_certificates") == "provided":
+        names, identities, credential = provided_problems(problems, values,
+                                                          lambda where, name: _check_client_name(problems, where, name))
+        provided = (identities, credential)
+    else:
+        names = _check_clients(problems, values.get("mtls_clients"))
     allowed = _check_client_names(problems, "mtls_allowed_clients", values.get("mtls_allowed_clients"), names)
     revoked = _check_client_names(problems, "mtls_revoked_clients", values.get("mtls_revoked_clients"), names)
     _check_client_names(problems, "mtls_renew", values.get("mtls_renew"), names, also=("server",))
@@ -274,7 +295,7 @@ def main_job_problems(values):
     if both:
         problems.add("mtls_revoked_clients", "%s also in mtls_allowed_clients: a client is either let in or revoked"
                      % ", ".join(repr(n) for n in both))
-    return problems.found
+    return problems.found, provided
 
 
 _FINGERPRINT = re.compile(r"^[0-9A-Fa-f]{64}$")
