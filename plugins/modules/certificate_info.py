@@ -21,18 +21,8 @@ description:
   - Other PEM blocks in a file, such as a private key, are skipped and never read or returned.
 author:
   - kyma.mtls developers (@kyma-mtls)
-requirements:
-  - cryptography >= 42.0 on the host that runs the module
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it runs the same in check mode.
-  diff_mode:
-    support: none
-    description: There is nothing to compare; the module only reads.
-  idempotent:
-    support: full
-    description: It only reads.
+extends_documentation_fragment:
+  - kyma.mtls.read_only
 options:
   paths:
     description: PEM files, each with one or more certificates.

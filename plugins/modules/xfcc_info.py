@@ -22,18 +22,8 @@ description:
   - Malformed headers fail with a message that says what is wrong and at which character.
 author:
   - kyma.mtls developers (@kyma-mtls)
-requirements:
-  - cryptography >= 42.0 on the host that runs the module
-attributes:
-  check_mode:
-    support: full
-    description: The module changes nothing; it runs the same in check mode.
-  diff_mode:
-    support: none
-    description: There is nothing to compare; the module only reads.
-  idempotent:
-    support: full
-    description: It only reads.
+extends_documentation_fragment:
+  - kyma.mtls.read_only
 options:
   header:
     description:

@@ -142,4 +142,3 @@ def test_a_bucket_policy_alone_restricts_nothing():
     policies = _policies(3000)
     assert restricting_policies(policies[:-1], {"app": "httpbin"}) == []
     assert restricting_policies(policies, {"app": "httpbin"}) == ["mtls-allowed-clients"]
-
