@@ -59,13 +59,15 @@ def _credential(problems, values):
 
 
 def _trusted_cas(cas):
-    from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import x509  # pylint: disable=import-outside-toplevel
+    from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError  # pylint: disable=import-outside-toplevel
+    from ansible_collections.kyma.mtls.plugins.module_utils.pki.signer import (  # pylint: disable=import-outside-toplevel
+        load_certificates_pem)
     trusted = []
     for path in cas:
         try:
             with open(path, "rb") as handle:
-                trusted += x509.load_pem_x509_certificates(handle.read())
-        except (OSError, ValueError):
+                trusted += load_certificates_pem(handle.read(), path)
+        except (OSError, PkiError):
             continue  # credential_problems names it
     return trusted
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.kyma.mtls.plugins.module_utils.errors import MtlsError
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import x509
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.files import read_required
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.signer import load_certificates_pem
 from ansible_collections.kyma.mtls.plugins.module_utils.xfcc import find_header, parse_xfcc
 from ansible_collections.kyma.mtls.plugins.module_utils.xfcc_checks import describe, element_problems
 
@@ -31,14 +31,7 @@ def load_anchors(ca_path, ca_content):
     if ca_path is None and ca_content is None:
         return None
     data = read_required(ca_path, "ca_path") if ca_path is not None else ca_content.encode("utf-8")
-    source = "ca_path %s" % ca_path if ca_path is not None else "ca_content"
-    try:
-        anchors = x509.load_pem_x509_certificates(data)
-    except ValueError:
-        anchors = []
-    if not anchors:
-        raise MtlsError("%s holds no PEM certificate" % source)
-    return anchors
+    return load_certificates_pem(data, "ca_path %s" % ca_path if ca_path is not None else "ca_content")
 
 
 def _select(elements, index):

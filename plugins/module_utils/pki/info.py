@@ -12,22 +12,11 @@ from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import x509
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.examine import certificate_facts, is_issued_by
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.files import read_required
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.signer import load_certificates_pem
 
 # Names of the extended key usages an mTLS setup meets; others are given by their dotted OID.
 _USAGES = {"1.3.6.1.5.5.7.3.1": "serverAuth", "1.3.6.1.5.5.7.3.2": "clientAuth"}
-_SECONDS_PER_DAY = 86400
 _EXPIRING_KEYS = ("source", "index", "subject", "not_after", "days_left", "expired")
-
-
-def _load_all(data, where):
-    """Every certificate of a PEM text, in order; other PEM blocks (a private key) are skipped unread."""
-    try:
-        certificates = x509.load_pem_x509_certificates(data)
-    except ValueError:
-        certificates = []
-    if not certificates:
-        raise PkiError("%s holds no PEM certificate" % where)
-    return certificates
 
 
 def _usages(certificate):
@@ -49,7 +38,7 @@ def _sources(params):
 def _trusted(params):
     if not params.get("ca_path"):
         return None
-    return _load_all(read_required(params["ca_path"], "ca_path"), "ca_path %s" % params["ca_path"])
+    return load_certificates_pem(read_required(params["ca_path"], "ca_path"), "ca_path %s" % params["ca_path"])
 
 
 def certificate_info(params, check_mode, now=None):  # pylint: disable=unused-argument
@@ -65,11 +54,11 @@ def certificate_info(params, check_mode, now=None):  # pylint: disable=unused-ar
     soon = None if within is None else now + datetime.timedelta(days=within)
     for source, data in _sources(params):
         where = "content" if source == "content" else "paths entry %s" % source
-        for index, certificate in enumerate(_load_all(data, where)):
+        for index, certificate in enumerate(load_certificates_pem(data, where)):
             not_after = certificate.not_valid_after_utc
             facts = certificate_facts(certificate)
             facts.update(source=source, index=index, extended_key_usages=_usages(certificate),
-                         days_left=int((not_after - now).total_seconds() // _SECONDS_PER_DAY), expired=not_after <= now)
+                         days_left=(not_after - now).days, expired=not_after <= now)
             if cas is not None:
                 facts["issued_by_ca"] = any(is_issued_by(certificate, ca) for ca in cas)
             certificates.append(facts)

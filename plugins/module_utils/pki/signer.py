@@ -29,6 +29,18 @@ def load_certificate_pem(data):
         return None
 
 
+def load_certificates_pem(data, where):
+    """Every certificate in data (a chain or a bundle), in order; other PEM blocks, such as a private key,
+    are skipped unread. PkiError naming `where` when there is none."""
+    try:
+        certificates = x509.load_pem_x509_certificates(data)
+    except ValueError:
+        certificates = []
+    if not certificates:
+        raise PkiError("%s holds no PEM certificate" % where)
+    return certificates
+
+
 def is_ca(certificate):
     try:
         return certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
