@@ -25,6 +25,13 @@ ARGUMENT_SPEC = {
         "namespace": {"type": "str", "required": True},
         "replaces": {"type": "list", "elements": "str", "default": []},
     }},
+    "refuse_existing": {"type": "list", "elements": "dict", "default": [], "options": {
+        "api_version": {"type": "str", "default": "v1"},
+        "kind": {"type": "str", "required": True},
+        "name": {"type": "str", "required": True},
+        "namespace": {"type": "str"},
+        "reason": {"type": "str", "required": True},
+    }},
     "wait": {"type": "bool", "default": False},
     "wait_timeout": {"type": "int", "default": 120},
     "kubeconfig": {"type": "path"},
@@ -52,6 +59,7 @@ class ActionModule(ActionBase):
         try:
             batch.cluster = connect(args["kubeconfig"], args["context"])
             if args["state"] == "present":
+                batch.refuse_existing(args["refuse_existing"])
                 batch.apply(objects, args["field_manager"], args["force_conflicts"])
                 batch.prune_allow_lists(args["allow_lists"], objects)
             else:

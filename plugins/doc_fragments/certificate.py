@@ -29,8 +29,20 @@ options:
     type: path
   ca_private_key_path:
     description:
-      - PEM file of the unencrypted private key of O(ca_path). It must match O(ca_path).
+      - PEM file of the private key of O(ca_path). It must match O(ca_path). When it is encrypted, give its
+        passphrase in O(ca_private_key_passphrase).
     type: path
+  ca_private_key_passphrase:
+    description:
+      - The passphrase that protects CA private keys.
+      - The key of O(ca_path) is decrypted with it when it is encrypted. An unencrypted key is read as it is.
+      - A CA this task issues (O(kind=ca)) has its key written encrypted with it (PKCS#8, the best encryption
+        the Python library C(cryptography) offers). An existing unencrypted CA key is written again,
+        encrypted, and the certificate is kept.
+      - An encrypted CA key whose passphrase is missing or wrong is an error. It is never replaced.
+      - Server and client keys are never encrypted, because Istio and the clients read them as they are.
+    type: str
+    version_added: 0.5.0
   key_type:
     description:
       - Type of the private key. A key of another type on disk is replaced by a new one.

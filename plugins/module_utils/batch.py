@@ -100,6 +100,18 @@ class Batch:
     def changed(self):
         return any(result["action"] not in ("unchanged", "absent") for result in self.results)
 
+    def refuse_existing(self, refusals):
+        """Stop before anything is applied when an object that must not exist does: each refusal is
+        {api_version, kind, name, namespace, reason}, and the error names every one found and why."""
+        found = []
+        for refusal in refusals:
+            obj = {"apiVersion": refusal["api_version"], "kind": refusal["kind"],
+                   "metadata": {"name": refusal["name"], "namespace": refusal.get("namespace")}}
+            if self.cluster.get(obj) is not None:
+                found.append("%s exists: %s" % (reference(obj), refusal["reason"]))
+        if found:
+            raise MtlsError("; ".join(found) + "; nothing was applied")
+
     def apply(self, objects, field_manager, force_conflicts=False):
         current = self._read_in_groups(objects)
         for obj in objects:

@@ -93,6 +93,37 @@ options:
         type: list
         elements: str
         default: []
+  refuse_existing:
+    description:
+      - Objects whose existence makes the batch unsafe to apply. With O(state=present), each is looked up
+        before anything is applied. If any of them exists, the task fails, names each one found and its
+        O(refuse_existing[].reason), and applies nothing.
+      - The main job refuses a leftover C(<credential>-cacert) Secret. Istio takes the gateway's client CAs
+        and CRL from that Secret when it exists, so the job's own CAs and revocations would not take effect.
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.5.0
+    suboptions:
+      api_version:
+        description: The object's C(apiVersion).
+        type: str
+        default: v1
+      kind:
+        description: The object's C(kind).
+        type: str
+        required: true
+      name:
+        description: The object's name.
+        type: str
+        required: true
+      namespace:
+        description: The object's namespace, for namespaced kinds.
+        type: str
+      reason:
+        description: Why the object must not exist, for the error message.
+        type: str
+        required: true
   wait:
     description:
       - With O(state=absent), wait until each object is gone (its finalizers ran) before deleting the next.

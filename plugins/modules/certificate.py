@@ -23,11 +23,19 @@ author:
 extends_documentation_fragment:
   - kyma.mtls.certificate
 options:
+  state:
+    description:
+      - V(present) issues, renews or keeps the certificate and its key.
+      - V(absent) removes the certificate, its private key and a kept previous certificate (C(<path>.previous)).
+        Only O(path), O(private_key_path) and O(backup) matter then.
+    type: str
+    choices: [present, absent]
+    default: present
+    version_added: 0.5.0
   kind:
     description:
-      - What the certificate is for.
+      - What the certificate is for. Required with O(state=present).
     type: str
-    required: true
     choices: [ca, server, client]
   path:
     description:
@@ -49,8 +57,8 @@ options:
       - Attribute names are CN, O, OU, C, L, ST, street, postalCode, serialNumber, title, description,
         GN, SN, initials, generationQualifier, dnQualifier, pseudonym, UID, DC, emailAddress
         (also their long forms, any case), or a dotted OID.
+      - Required with O(state=present).
     type: raw
-    required: true
   dns_names:
     description:
       - DNS subject alternative names, for example C(*.example.com). A wildcard may only be the
@@ -70,6 +78,24 @@ options:
     type: list
     elements: str
     default: []
+  owner:
+    description:
+      - Name or number of the user that owns the certificate and the private key. The files are changed when it
+        differs. Unset, the files belong to whoever runs the module.
+    type: str
+    version_added: 0.5.0
+  group:
+    description:
+      - Name or number of the group of the certificate and the private key. The files are changed when it differs.
+    type: str
+    version_added: 0.5.0
+  backup:
+    description:
+      - Before the certificate or the private key is replaced or removed, keep a copy of it beside it, named
+        C(<file>.<pid>.<time>~) as Ansible's O(backup) options name them. A key's copy has the key's mode.
+    type: bool
+    default: false
+    version_added: 0.5.0
 seealso:
   - module: kyma.mtls.certificate_set
   - name: Kyma tutorial, expose and secure a workload with a certificate
@@ -120,19 +146,19 @@ subject:
     - The certificate's subject exactly as Envoy prints it in C(%DOWNSTREAM_PEER_SUBJECT%) and the
       XFCC C(Subject) (RFC 2253 order, BoringSSL's escaping).
     - In check mode, when the certificate would be issued, the subject it would have.
-  returned: always
+  returned: with O(state=present)
   type: str
   sample: O=example,CN=client2.example.com
 issuer:
   description: The issuer, formatted like RV(subject).
-  returned: always
+  returned: with O(state=present)
   type: str
   sample: CN=ClientRootCA,O=example Inc.
 fingerprint_sha256:
   description:
     - Lowercase hex SHA-256 of the DER certificate; the XFCC C(Hash) of a request made with it.
     - In check mode, when the certificate would be issued, the text C((known after apply)).
-  returned: always
+  returned: with O(state=present)
   type: str
   sample: 269d8c80411226e3d867699542b860d030da826aa5172a402572b486d04e31e8
 serial_number:
@@ -146,27 +172,27 @@ not_before:
   sample: "2026-11-27T22:35:00Z"
 not_after:
   description: End of validity, ISO 8601 UTC.
-  returned: always
+  returned: with O(state=present)
   type: str
   sample: "2027-11-27T22:40:00Z"
 dns_names:
   description: DNS subject alternative names.
-  returned: always
+  returned: with O(state=present)
   type: list
   elements: str
 ip_addresses:
   description: IP address subject alternative names.
-  returned: always
+  returned: with O(state=present)
   type: list
   elements: str
 uris:
   description: URI subject alternative names.
-  returned: always
+  returned: with O(state=present)
   type: list
   elements: str
 kind:
   description: C(ca), C(server) or C(client), read back from the certificate's extensions.
-  returned: always
+  returned: with O(state=present)
   type: str
 reasons:
   description: Why the certificate was (or in check mode would be) issued; empty when it was kept.
@@ -176,7 +202,7 @@ reasons:
   sample: ["it expires within renew_before_days (30)"]
 key_regenerated:
   description: Whether a new private key was (or would be) generated.
-  returned: always
+  returned: with O(state=present)
   type: bool
 path:
   description: Path of the certificate.
@@ -196,18 +222,35 @@ previous:
     path: /etc/mtls/client2.crt.previous
     fingerprint_sha256: 0b7f5f6c1f2e4d9a3c8b7a6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f
     not_after: "2027-11-27T22:40:00Z"
+removed:
+  description: With O(state=absent), the files removed (or, in check mode, to be removed).
+  returned: with O(state=absent)
+  type: list
+  elements: str
+  sample: [/etc/mtls/client2.crt, /etc/mtls/client2.key]
+backup_file:
+  description: With O(backup=true), the copy of the certificate made before it was replaced or removed.
+  returned: when a backup of the certificate was made
+  type: str
+  sample: /etc/mtls/client2.crt.4242.2026-11-29@20:30:00~
+backup_private_key_file:
+  description: With O(backup=true), the copy of the private key made before it was replaced or removed (same mode).
+  returned: when a backup of the private key was made
+  type: str
+  sample: /etc/mtls/client2.key.4242.2026-11-29@20:30:00~
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.arguments import (
-    SIGNED_KINDS_NEED_CA, certificate_argument_spec)
+    CERTIFICATE_PRESENT_NEEDS, SIGNED_KINDS_NEED_CA, certificate_argument_spec)
 from ansible_collections.kyma.mtls.plugins.module_utils.execute import execute
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.runner import issue_one
 
 
 def main():
-    module = AnsibleModule(argument_spec=certificate_argument_spec(), required_if=SIGNED_KINDS_NEED_CA, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=certificate_argument_spec(), required_if=CERTIFICATE_PRESENT_NEEDS + SIGNED_KINDS_NEED_CA,
+                           supports_check_mode=True)
     execute(module, issue_one)
 
 

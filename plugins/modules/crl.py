@@ -43,9 +43,13 @@ options:
     type: path
     required: true
   ca_private_key_path:
-    description: PEM file of the CA's private key (unencrypted).
+    description: PEM file of the CA's private key. When it is encrypted, give its passphrase in O(ca_private_key_passphrase).
     type: path
     required: true
+  ca_private_key_passphrase:
+    description: The passphrase of an encrypted O(ca_private_key_path). A missing or wrong one is an error.
+    type: str
+    version_added: 0.5.0
   revoked:
     description:
       - The certificates to revoke, each by O(revoked[].path) (a PEM certificate issued by the CA) or
@@ -138,6 +142,7 @@ def main():
             "path": {"type": "path", "required": True},
             "ca_path": {"type": "path", "required": True},
             "ca_private_key_path": {"type": "path", "required": True},
+            "ca_private_key_passphrase": {"type": "str", "no_log": True},
             "revoked": {"type": "list", "elements": "dict", "default": [], "options": {
                 "path": {"type": "path"},
                 "serial_number": {"type": "int"},

@@ -25,6 +25,7 @@ from tests.support.playbooks import INVENTORY, REPO, run_playbook
 HOSTS = (("httpbin.local.kyma.dev", "/headers"), ("function-example.local.kyma.dev", "/function"))
 RESOURCES = {"Namespace": ("", "namespaces"), "AuthorizationPolicy": ("security.istio.io", "authorizationpolicies"),
              "ServiceAccount": ("", "serviceaccounts"), "Secret": ("", "secrets"), "Service": ("", "services"), "Deployment": ("apps", "deployments"),
+             "Sidecar": ("networking.istio.io", "sidecars"),
              "Function": ("serverless.kyma-project.io", "functions"), "Gateway": ("networking.istio.io", "gateways"),
              "APIRule": ("gateway.kyma-project.io", "apirules"), "VirtualService": ("networking.istio.io", "virtualservices")}
 STOP = "kyma-mtls-test-stop"

@@ -22,7 +22,7 @@ from tests.support.playbooks import INVENTORY, REPO, run_playbook
 PLAYBOOK = os.path.join(REPO, "playbooks", "expose_mtls.yml")
 ROLE_ALONE = os.path.join(REPO, "tests", "integration", "playbooks", "role_alone.yml")
 LISTED = ["/api/v1/namespaces", "/api/v1/secrets", "/api/v1/services", "/api/v1/serviceaccounts", "/apis/apps/v1/deployments",
-          "/apis/networking.istio.io/v1/gateways", "/apis/networking.istio.io/v1/virtualservices",
+          "/apis/networking.istio.io/v1/gateways", "/apis/networking.istio.io/v1/virtualservices", "/apis/networking.istio.io/v1/sidecars",
           "/apis/security.istio.io/v1/authorizationpolicies"]
 
 
@@ -171,3 +171,30 @@ def test_no_key_material_in_verbose_output_or_logs(cluster, tmp_path):
     leaks = [(needle[:20], index) for index, text in enumerate(texts) for needle in needles if needle in text]
     assert leaks == []
     assert "kyma-mtls-credential" in texts[0]  # the Secret task did run, with its output hidden
+
+
+def test_a_leftover_cacert_secret_stops_the_job_and_the_role_before_anything_changes(cluster):
+    """Kyma's mTLS guide puts the client CA into <credential>-cacert; while that Secret exists Istio takes
+    the client CAs and CRL from it, so the job's own would not take effect. Job and role refuse it."""
+    kube = cluster["kube"]
+    with open(os.path.join(cluster["pki"], "client-ca.crt"), "rb") as handle:
+        leftover_ca = base64.b64encode(handle.read()).decode()
+    kube.create("/api/v1/namespaces/istio-system/secrets", {
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "kyma-mtls-credential-cacert"},
+        "data": {"cacert": leftover_ca}})
+    try:
+        objects = state(cluster)[0]
+        job = run_job(cluster, mtls_domain="elsewhere.example.com")  # a change to every Gateway host and route
+        role = run_playbook(ROLE_ALONE, dict({k: v.format(pki=cluster["pki"]) for k, v in GATEWAY_FILES.items()},
+                                             role="kyma.mtls.gateway", kubeconfig=cluster["kubeconfig"],
+                                             gateway_hosts=["*.elsewhere.example.com"]), env=cluster["env"])
+        for run in (job, role):
+            assert run.returncode != 0
+            message = failure_message(run)
+            assert message.startswith("Secret istio-system/kyma-mtls-credential-cacert exists: Istio takes the "
+                                      "gateway's client CAs and CRL from it"), message
+            assert "nothing was applied" in message and "Traceback" not in run.stdout + run.stderr
+        assert state(cluster)[0] == objects
+    finally:
+        kube.delete("/api/v1/namespaces/istio-system/secrets/kyma-mtls-credential-cacert")
+    assert run_job(cluster).returncode == 0

@@ -9,7 +9,9 @@ policy design rests on hold on real Istio.
 import json
 import os
 import ssl
+import subprocess
 import time
+import urllib.request
 
 import pytest
 import yaml
@@ -187,6 +189,31 @@ def test_a_revoked_certificate_is_refused_at_the_handshake(env):
         assert call(env, "client2")[0] == 200
     finally:
         assert main_job(env).returncode == 0
+
+
+def app_connections(env, pod_prefix):
+    """The TCP connections between the sidecar (from 127.0.0.6) and the app on port 80 in the pod whose name
+    starts with pod_prefix, as `ss` sees them in its network namespace: (state, local, peer). The side
+    that closed a connection first holds it in TIME-WAIT."""
+    with urllib.request.urlopen(env["node"] + "/proxies", timeout=5) as response:
+        [proxy] = [p for p in json.loads(response.read()) if p["pod"].startswith(pod_prefix)]
+    sockets = subprocess.run(["nsenter", "--net=/run/netns/" + proxy["netns"], "ss", "-tanH"],
+                             capture_output=True, text=True, check=True, timeout=10).stdout
+    found = []
+    for line in sockets.splitlines():
+        state, dummy, dummy, local, peer = line.split()[:5]
+        if "127.0.0.6:" in local + peer and (local.endswith(":80") or peer.endswith(":80")):
+            found.append((state, "sidecar" if local.startswith("127.0.0.6:") else "app"))
+    return found
+
+
+def test_httpbins_sidecar_closes_idle_connections_before_gunicorn_does(env):
+    """gunicorn closes a connection idle for 2 s; were Envoy to keep it longer, a request would now and then go
+    out on it as gunicorn closes it (a 503 UC). The sample's Sidecar has Envoy close it after 1 s."""
+    assert call(env, "client2")[0] == 200
+    time.sleep(1.6)  # past the Sidecar's idle timeout, before gunicorn's keep-alive ends
+    connections = app_connections(env, "kyma-mtls/httpbin-")
+    assert ("TIME-WAIT", "sidecar") in connections and not [c for c in connections if c[0] == "ESTAB"], connections
 
 
 def test_a_users_own_httpbin_deployment_is_served_with_a_sidecar(env):

@@ -21,6 +21,7 @@ IDENTITY_OPTIONS = {
 ISSUANCE_OPTIONS = {
     "ca_path": {"type": "path"},
     "ca_private_key_path": {"type": "path"},
+    "ca_private_key_passphrase": {"type": "str", "no_log": True},
     "key_type": {"type": "str", "choices": ["ec", "rsa"], "default": "ec"},
     "curve": {"type": "str", "choices": list(CURVES), "default": "P-256"},
     "key_size": {"type": "int", "choices": list(RSA_SIZES), "default": 2048},
@@ -33,10 +34,21 @@ ISSUANCE_OPTIONS = {
 
 
 def certificate_argument_spec():
-    spec = {"kind": {"type": "str", "choices": ["ca", "server", "client"], "required": True}}
+    spec = {"kind": {"type": "str", "choices": ["ca", "server", "client"]}}
     spec.update(IDENTITY_OPTIONS)
     spec.update(ISSUANCE_OPTIONS)
+    # What a certificate is matters only when there is to be one.
+    spec["subject"] = dict(spec["subject"], required=False)
+    spec.update({
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "owner": {"type": "str"},
+        "group": {"type": "str"},
+        "backup": {"type": "bool", "default": False},
+    })
     return spec
+
+
+CERTIFICATE_PRESENT_NEEDS = [("state", "present", ["kind", "subject"])]
 
 
 def certificate_set_argument_spec():

@@ -96,7 +96,8 @@ def ensure_crl(params, check_mode, now=None):
     if check_mode and not os.path.exists(params["ca_path"]):
         return {"changed": True, "path": params["path"], "revoked": [],
                 "reasons": ["the CA in %s does not exist yet" % params["ca_path"]]}
-    signer = load_signer(params["ca_path"], params["ca_private_key_path"], now)
+    signer = load_signer(params["ca_path"], params["ca_private_key_path"], now,
+                         passphrase=params.get("ca_private_key_passphrase"))
     serials = _revoked_serials(params, signer)
     mode = parse_mode(params.get("mode"), CRL_MODE)
     existing = _load_crl(params["path"])

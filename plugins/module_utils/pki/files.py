@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+import time
 
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
 
@@ -93,3 +94,24 @@ def _remove_quietly(path):
         os.unlink(path)
     except OSError:
         pass
+
+
+def backup(path):
+    """Copy the file to <path>.<pid>.<time>~ (as Ansible's backup option names it) with its mode, owner and
+    group, set before any byte is written; return the copy's name, or None when there is no file."""
+    data = read_optional(path, "the file to back up")
+    if data is None:
+        return None
+    name = "%s.%d.%s~" % (path, os.getpid(), time.strftime("%Y-%m-%d@%H:%M:%S"))
+    try:
+        info = os.stat(path)
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+            os.fchown(fd, info.st_uid, info.st_gid)
+        os.fchmod(fd, info.st_mode & 0o7777)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        _remove_quietly(name)
+        raise PkiError("cannot back up %s to %s: %s" % (path, name, exc.strerror))
+    return name

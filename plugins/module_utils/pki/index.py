@@ -29,7 +29,9 @@ _VERSION = 1
 
 
 def inputs_digest(item, shared, signer_fingerprint):
-    """What a certificate was asked to be: its item, the options shared by the task, and its CA."""
+    """What a certificate was asked to be: its item, the options shared by the task, and its CA. Of a
+    passphrase, only whether there is one (the index is a file on disk)."""
+    shared = dict(shared, ca_private_key_passphrase=bool(shared.get("ca_private_key_passphrase")))
     text = json.dumps([_VERSION, item, shared, signer_fingerprint], sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

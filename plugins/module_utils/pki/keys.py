@@ -48,9 +48,16 @@ def describe_key(key):
     return None
 
 
-def private_key_pem(key):
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+def private_key_pem(key, passphrase=None):
+    """PKCS#8 PEM, encrypted with passphrase when one is given."""
+    encryption = (serialization.BestAvailableEncryption(passphrase.encode("utf-8")) if passphrase
+                  else serialization.NoEncryption())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+
+
+def is_encrypted_pem(data):
+    """Whether data is a passphrase-protected PEM private key (PKCS#8, or the traditional Proc-Type)."""
+    return b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in data or b"Proc-Type: 4,ENCRYPTED" in data
 
 
 def public_key_der(key):
@@ -64,3 +71,17 @@ def load_private_key_pem(data):
         return serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm):  # garbage, encrypted, or exotic
         return None
+
+
+def load_protected_key_pem(data, passphrase, option, path):
+    """The key in data, decrypted with passphrase when it is encrypted (an unencrypted key is read as it is),
+    or None when data holds no readable PEM private key. PkiError naming `option` and `path` when it is
+    encrypted and the passphrase is missing or wrong: such a key is never to be replaced unread."""
+    if not is_encrypted_pem(data):
+        return load_private_key_pem(data)
+    if not passphrase:
+        raise PkiError("%s %s is encrypted: give its passphrase in ca_private_key_passphrase" % (option, path))
+    try:
+        return serialization.load_pem_private_key(data, password=passphrase.encode("utf-8"))
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise PkiError("%s %s cannot be decrypted with ca_private_key_passphrase" % (option, path))

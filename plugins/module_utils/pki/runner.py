@@ -14,8 +14,10 @@ from ansible_collections.kyma.mtls.plugins.module_utils.pki.arguments import IDE
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import hashes
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.index import CertificateIndex, inputs_digest
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.issue import ensure_certificate
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.issue import ensure_certificate, previous_path
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.files import file_mode, read_optional
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.ownership import ensure_ownership, resolve_ownership
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.remove import remove_certificate
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.signer import load_certificate_pem, load_signer, pending_signer
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.spec import build_spec, parse_mode
 
@@ -24,7 +26,8 @@ def _signer_for(params, kind, check_mode):
     if kind != "ca":
         if check_mode and not os.path.exists(params["ca_path"]):
             return pending_signer(params["ca_path"])
-        return load_signer(params["ca_path"], params["ca_private_key_path"])
+        return load_signer(params["ca_path"], params["ca_private_key_path"],
+                           passphrase=params.get("ca_private_key_passphrase"))
     if params.get("ca_path") or params.get("ca_private_key_path"):
         raise PkiError("kind=ca is self-signed and takes no ca_path or ca_private_key_path")
     return None
@@ -44,9 +47,17 @@ def _with_paths(item, directory):
 
 
 def issue_one(params, check_mode):
-    """kyma.mtls.certificate: one certificate."""
+    """kyma.mtls.certificate: one certificate, its files with the owner and group asked for; or, with
+    state absent, its files removed."""
+    uid, gid = resolve_ownership(params.get("owner"), params.get("group"))
+    if params.get("state") == "absent":
+        return remove_certificate(params["path"], params["private_key_path"], params.get("backup"), check_mode)
     spec = build_spec(params)
-    return ensure_certificate(spec, _signer_for(params, spec.kind, check_mode), check_mode)
+    result = ensure_certificate(spec, _signer_for(params, spec.kind, check_mode), check_mode)
+    ownership = ensure_ownership([spec.path, spec.private_key_path], uid, gid, check_mode)
+    if ownership:
+        result.update(changed=True, reasons=result["reasons"] + ownership)
+    return result
 
 
 # Options that say what to do with the items, not how a certificate is made: not in its index digest.
@@ -95,7 +106,7 @@ def issue_many(params, check_mode):
         signer = signers[plan["signed_by"]] if plan["kind"] != "ca" else None
         result = _carry_out(plan, shared, signer, check_mode, index, now)
         if plan["kind"] == "ca" and plan["name"]:
-            signers[plan["name"]] = _signer_of_item(plan, result, check_mode)
+            signers[plan["name"]] = _signer_of_item(plan, result, check_mode, params.get("ca_private_key_passphrase"))
         results.append(result)
     if not check_mode:
         index.save()
@@ -177,7 +188,7 @@ def _structure(item, params, cas, task_signer):
     located.pop("signed_by", None)
     return {"name": name, "kind": kind, "signed_by": signed_by if kind != "ca" else None, "located": located,
             "paths": [located["path"], located["private_key_path"]],
-            "files": [located["path"], located["private_key_path"], located["path"] + ".previous"]}
+            "files": [located["path"], located["private_key_path"], previous_path(located["path"])]}
 
 
 def _fingerprint_on_disk(plan, task_signer, ca_paths, ca_fingerprints):
@@ -248,9 +259,10 @@ def _carry_out(plan, shared, signer, check_mode, index, now):
     return result
 
 
-def _signer_of_item(plan, result, check_mode):
+def _signer_of_item(plan, result, check_mode, passphrase):
     """The CA an item is, for the items after it; in check mode the one on disk, or one to be issued."""
     path, key = plan["located"]["path"], plan["located"]["private_key_path"]
     if check_mode and (result["changed"] or not os.path.exists(path)):
-        return load_signer(path, key) if os.path.exists(path) and not result.get("key_regenerated") else pending_signer(path)
-    return load_signer(path, key)
+        if not os.path.exists(path) or result.get("key_regenerated"):
+            return pending_signer(path)
+    return load_signer(path, key, passphrase=passphrase)

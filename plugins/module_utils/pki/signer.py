@@ -11,7 +11,7 @@ from collections import namedtuple
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.crypto import x509
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.files import read_required
-from ansible_collections.kyma.mtls.plugins.module_utils.pki.keys import load_private_key_pem, public_key_der
+from ansible_collections.kyma.mtls.plugins.module_utils.pki.keys import load_protected_key_pem, public_key_der
 
 Signer = namedtuple("Signer", ["certificate", "private_key", "path"])
 
@@ -48,8 +48,9 @@ def is_ca(certificate):
         return False
 
 
-def load_signer(ca_path, ca_private_key_path, now=None):
-    """Read and check the CA pair; every failure names the file and what is wrong with it."""
+def load_signer(ca_path, ca_private_key_path, now=None, passphrase=None):
+    """Read and check the CA pair (its key decrypted with passphrase when it is encrypted); every
+    failure names the file and what is wrong with it."""
     certificate = load_certificate_pem(read_required(ca_path, "ca_path"))
     if certificate is None:
         raise PkiError("ca_path %s does not contain a PEM certificate" % ca_path)
@@ -59,9 +60,10 @@ def load_signer(ca_path, ca_private_key_path, now=None):
     if certificate.not_valid_after_utc <= now:
         raise PkiError("the CA certificate in ca_path %s expired on %s"
                        % (ca_path, certificate.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")))
-    private_key = load_private_key_pem(read_required(ca_private_key_path, "ca_private_key_path"))
+    private_key = load_protected_key_pem(read_required(ca_private_key_path, "ca_private_key_path"), passphrase,
+                                         "ca_private_key_path", ca_private_key_path)
     if private_key is None:
-        raise PkiError("ca_private_key_path %s does not contain an unencrypted PEM private key" % ca_private_key_path)
+        raise PkiError("ca_private_key_path %s does not contain a PEM private key" % ca_private_key_path)
     if public_key_der(private_key) != public_key_der(certificate.public_key()):
         raise PkiError("ca_private_key_path %s does not match the certificate in ca_path %s"
                        % (ca_private_key_path, ca_path))

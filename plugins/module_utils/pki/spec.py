@@ -18,7 +18,7 @@ KINDS = ("ca", "server", "client")
 
 CertificateSpec = namedtuple("CertificateSpec", [
     "kind", "path", "private_key_path", "subject", "dns_names", "ip_addresses", "uris",
-    "key", "valid_days", "renew_before_days", "mode", "force", "previous",
+    "key", "valid_days", "renew_before_days", "mode", "force", "previous", "passphrase", "backup",
 ])
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")
@@ -88,4 +88,7 @@ def build_spec(params):
         mode=parse_mode(params.get("mode")),
         force=bool(params.get("force")),
         previous=params.get("previous") or "ignore",
+        # A CA's key is written encrypted with it; server and client keys stay plain for Istio and clients.
+        passphrase=params.get("ca_private_key_passphrase") if kind == "ca" else None,
+        backup=bool(params.get("backup")),
     )

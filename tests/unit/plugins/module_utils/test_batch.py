@@ -4,8 +4,11 @@ telling a change from a server-side apply that changed nothing, and which reques
 import base64
 import json
 
+import pytest
+
 from ansible_collections.kyma.mtls.plugins.module_utils.batch import (
     HIDDEN, HIDDEN_CHANGED, LIST_AT, Batch, changed, definition_problems, reference, shown)
+from ansible_collections.kyma.mtls.plugins.module_utils.errors import MtlsError
 
 KEY = base64.b64encode(b"-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n").decode()
 
@@ -114,3 +117,27 @@ def test_many_of_a_kind_in_a_namespace_are_read_with_one_list_and_few_with_gets(
     # The listed m1 got its kind back: a dry run compares content, and it is the same.
     assert actions["ConfigMap ns/m1"] == actions["ConfigMap other/f1"] == "unchanged"
     assert actions["ConfigMap ns/m0"] == actions["ConfigMap other/f0"] == "created"
+
+
+def refusal(name, namespace="istio-system"):
+    return {"api_version": "v1", "kind": "Secret", "name": name, "namespace": namespace,
+            "reason": "Istio would read the client CAs from it"}
+
+
+def test_an_existing_refused_object_stops_the_batch_before_anything_is_applied():
+    cluster = RecordingCluster({"cred-cacert": secret(cacert="x"), "other-cacert": secret(cacert="y")})
+    batch = Batch(cluster)
+    with pytest.raises(MtlsError) as raised:
+        batch.refuse_existing([refusal("cred-cacert"), refusal("absent-cacert"), refusal("other-cacert")])
+    assert str(raised.value) == ("Secret istio-system/cred-cacert exists: Istio would read the client CAs from it; "
+                                 "Secret istio-system/other-cacert exists: Istio would read the client CAs from it; "
+                                 "nothing was applied")
+    assert [r[0] for r in cluster.requests] == ["get", "get", "get"]
+
+
+def test_refused_objects_that_do_not_exist_let_the_batch_go_on():
+    cluster = RecordingCluster({})
+    batch = Batch(cluster)
+    batch.refuse_existing([refusal("cred-cacert")])
+    batch.apply([config_map("a")], "kyma-mtls")
+    assert cluster.requests == [("get", "cred-cacert"), ("get", "a"), ("apply", "a")]

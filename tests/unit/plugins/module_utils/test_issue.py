@@ -207,7 +207,7 @@ class TestSigner:
         (tmp_path / "junk.crt").write_text("junk")
         with pytest.raises(PkiError, match="does not contain a PEM certificate"):
             load_signer(str(tmp_path / "junk.crt"), str(tmp_path / "ca.key"))
-        with pytest.raises(PkiError, match="does not contain an unencrypted PEM private key"):
+        with pytest.raises(PkiError, match="does not contain a PEM private key"):
             load_signer(ca.path, str(tmp_path / "junk.crt"), now=NOW)
 
     def test_expired_ca(self, ca):
