@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
+# The main environment runs the newest ansible-core, which needs Python 3.12 or later (pyenv's, or
+# python3.12 on PATH); the other maintained releases are make compat's.
+PYTHON312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12))
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-test.txt | md5sum | cut -c1-12)
@@ -36,8 +39,10 @@ help:
 	@echo "make bench  benchmarks (ratios measured side by side)"
 
 $(STAMP): requirements.txt requirements-test.txt
-	@echo "==> creating $(VENV) and installing pinned requirements"
-	$(PYTHON) -m venv $(VENV)
+	@[ -n "$(PYTHON312)" ] || { echo "the main environment needs Python 3.12 (pyenv's, or python3.12 on PATH; or PYTHON312=...)" >&2; exit 1; }
+	@echo "==> creating $(VENV) with $(PYTHON312) and installing pinned requirements"
+	rm -rf $(VENV)
+	$(PYTHON312) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
 	rm -f $(VENV)/.installed-*
@@ -99,7 +104,7 @@ test: unit integration molecule sanity compat lint
 unit: collection
 	$(BIN)/python -m pytest tests/unit
 	$(MAKE) --no-print-directory sanity-tree
-	cd $(SANITY_ROOT)/kyma/mtls && $(BIN)/ansible-test units --venv --python 3.11 --color no tests/unit/plugins/ tests/unit/meta/
+	cd $(SANITY_ROOT)/kyma/mtls && $(BIN)/ansible-test units --venv --python 3.12 --color no tests/unit/plugins/ tests/unit/meta/
 
 integration: collection system-packages binaries $(OLD_CRYPTOGRAPHY)/.installed
 	$(BIN)/python -m pytest tests/integration
@@ -135,14 +140,13 @@ sanity-tree: venv
 
 sanity: venv system-packages sanity-tree
 	for collection in kyma/mtls kyma_mtls/localenv; do \
-	  (cd $(SANITY_ROOT)/$$collection && $(BIN)/ansible-test sanity --python 3.11 --color no); \
+	  (cd $(SANITY_ROOT)/$$collection && $(BIN)/ansible-test sanity --python 3.12 --color no); \
 	done
 
-# The other ansible-core releases still maintained (the pinned one is requirements.txt's): kyma.mtls's unit
-# tests and ansible-test sanity on each, with the kubernetes.core its ansible package ships and Python 3.12,
-# which they require (pyenv's, or python3.12 on PATH).
-COMPAT_VERSIONS := 2.20 2.21
-COMPAT_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12))
+# The other ansible-core releases still maintained (the newest is requirements.txt's): kyma.mtls's unit
+# tests and ansible-test sanity on each, with the kubernetes.core its ansible package ships, on Python 3.12.
+COMPAT_VERSIONS := 2.19 2.20
+COMPAT_PYTHON ?= $(PYTHON312)
 $(CURDIR)/.build/ansible-%/.installed: tests/compat/ansible-%.txt
 	@[ -n "$(COMPAT_PYTHON)" ] || { echo "make compat needs Python 3.12 (pyenv's, or python3.12 on PATH; or COMPAT_PYTHON=...)" >&2; exit 1; }
 	$(COMPAT_PYTHON) -m venv $(CURDIR)/.build/ansible-$*

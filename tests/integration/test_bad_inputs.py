@@ -42,7 +42,7 @@ def test_fails_with_a_clear_message(run, task):
     assert outcome.get("failed"), outcome
     assert EXPECTED[task] in outcome["msg"]
     assert "Traceback" not in outcome["msg"]
-    # ansible-core 2.19 marks every failure with this placeholder unless tracebacks are switched on.
+    # ansible-core (2.19 and later) marks every failure with this placeholder unless tracebacks are switched on.
     assert outcome.get("exception", "(traceback unavailable)") == "(traceback unavailable)"
     assert "module_stderr" not in outcome
 
