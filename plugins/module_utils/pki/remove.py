@@ -18,8 +18,8 @@ def remove_certificate(path, private_key_path, make_backup, check_mode):
               "reasons": ["%s is removed" % name for name in present]}
     if present and not check_mode:
         if make_backup:
-            result["backup_file"] = backup(path)
-            result["backup_private_key_file"] = backup(private_key_path)
+            copies = {"backup_file": backup(path), "backup_private_key_file": backup(private_key_path)}
+            result.update((key, name) for key, name in copies.items() if name)
         for name in present:
             os.unlink(name)
     if present:

@@ -69,3 +69,12 @@ def test_absent_removes_the_files_once_and_check_mode_only_says_so(tmp_path):
     assert sorted(os.listdir(str(tmp_path))) == sorted(os.path.basename(result[k]) for k in ("backup_file", "backup_private_key_file"))
     again = issue_one(dict(gone), False)
     assert not again["changed"] and again["removed"] == [] and "diff" not in again
+
+
+def test_absent_with_backup_copies_only_the_files_that_are_there(tmp_path):
+    issue_one(params(tmp_path), False)
+    os.unlink(str(tmp_path / "ca.key"))
+    result = issue_one({"path": str(tmp_path / "ca.crt"), "private_key_path": str(tmp_path / "ca.key"),
+                        "state": "absent", "backup": True}, False)
+    assert result["removed"] == [str(tmp_path / "ca.crt")] and "backup_private_key_file" not in result
+    assert os.listdir(str(tmp_path)) == [os.path.basename(result["backup_file"])]
