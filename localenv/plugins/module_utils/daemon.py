@@ -113,7 +113,8 @@ def start(name, argv, pid_file, log_file, ready, timeout, env=None, cwd=None):
     if not os.access(argv[0], os.X_OK):
         raise MtlsError("%s cannot start: %s is not an executable file" % (name, argv[0]))
     with open(log_file, "ab") as log:
-        process = subprocess.Popen(  # pylint: disable=consider-using-with  # it outlives this module
+        # A daemon outlives this module: run_command would wait for it.
+        process = subprocess.Popen(  # pylint: disable=consider-using-with,ansible-bad-function
             argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=cwd,
             env=dict(os.environ, **(env or {})), start_new_session=True, close_fds=True)
     # The argv as given: /proc shows it once exec has happened, which may not be the case yet here.
