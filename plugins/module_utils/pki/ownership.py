@@ -41,12 +41,12 @@ def ensure_ownership(paths, uid, gid, check_mode):
             info = os.stat(path)
         except OSError:
             continue  # not written (check mode), or not there
-        wrong = [what for what, wanted, actual in (("owner", uid, info.st_uid), ("group", gid, info.st_gid))
+        wrong = [(what, wanted) for what, wanted, actual in (("owner", uid, info.st_uid), ("group", gid, info.st_gid))
                  if wanted is not None and wanted != actual]
         if not wrong:
             continue
-        reasons.append("the %s of %s is not %s" % (" and ".join(wrong), path, " and ".join(
-            str(wanted) for what, wanted in (("owner", uid), ("group", gid)) if what in wrong)))
+        reasons.append("the %s of %s is not %s" % (" and ".join(what for what, dummy in wrong), path,
+                                                   " and ".join(str(wanted) for dummy, wanted in wrong)))
         if not check_mode:
             try:
                 os.chown(path, -1 if uid is None else uid, -1 if gid is None else gid)
