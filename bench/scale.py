@@ -128,13 +128,15 @@ class Bench:
         self.kubectl("delete", "-n", NAMESPACE, "virtualservices,authorizationpolicies,gateways", "-l", "!" + MANAGED_BY)
         return fresh, again
 
-    def floor(self, rounds):
-        """What any playbook costs here before it does anything: ansible-playbook with one debug task."""
+    def floor(self, rounds, variables_file=None):
+        """What any playbook costs here before it does anything: ansible-playbook with one debug task
+        (given a variables file as the job is, when one is named)."""
         playbook = os.path.join(self.folder, "floor.yml")
         with open(playbook, "w") as handle:
             json.dump([{"name": "Nothing", "hosts": "localhost", "gather_facts": False,
                         "tasks": [{"name": "Say so", "ansible.builtin.debug": {"msg": "nothing"}}]}], handle)
-        return statistics.median(self.local.playbook(playbook)[0] for dummy in range(rounds))
+        extra = ["-e", "@" + variables_file] if variables_file else []
+        return statistics.median(self.local.playbook(playbook, *extra)[0] for dummy in range(rounds))
 
     def size(self, workloads, clients, rounds):
         variables = job_variables(workloads, clients)
@@ -184,13 +186,23 @@ def print_row(row):
         row["idempotent"] / row["kubectl_noop"], row["naive_again"] / row["idempotent"]), flush=True)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def size_arguments(description, sizes):
+    """The options every size benchmark takes: --rounds and --sizes (workloads x clients, comma-separated)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--sizes", default="1x2,10x2,100x2,1x1000,1x10000,100x10000")
+    parser.add_argument("--sizes", default=sizes)
+    return parser
+
+
+def sizes_of(args):
+    return [tuple(int(n) for n in size.split("x")) for size in args.sizes.split(",")]
+
+
+def main():
+    parser = size_arguments(__doc__, "1x2,10x2,100x2,1x1000,1x10000,100x10000")
     parser.add_argument("--seconds", type=int, default=10, help="of each latency run; 0 skips the latency runs")
     args = parser.parse_args()
-    sizes = [tuple(int(n) for n in size.split("x")) for size in args.sizes.split(",")]
+    sizes = sizes_of(args)
     print("size        objects largest   total  converge idempotent  kubectl fresh/no-op  naive fresh/again  "
           "idempotent/kubectl  naive/idempotent", flush=True)
     with LocalEnvironment(kyma=False) as local, tempfile.TemporaryDirectory() as folder:

@@ -178,6 +178,10 @@ def _check_clients(problems, clients):
             problems.add(where + ".subject", str(exc))
             continue
         subjects.append((subject, where))
+        # Envoy's rendering holds a '*' only where a value does, and at 10,000 clients it costs a
+        # second of the job: only such subjects are rendered.
+        if "*" not in str(client["subject"]):
+            continue
         printed = envoy_name_from_der(subject)
         if printed.startswith("*") or printed.endswith("*"):
             problems.add(where + ".subject", "%s as Envoy prints it starts or ends with '*', which Istio reads as a "

@@ -57,6 +57,20 @@ def test_subjects_that_cannot_be_read_are_one_problem(monkeypatch):
     assert problems == ["mtls_clients: the subjects cannot be read: %s on the controller" % too_old]
 
 
+@pytest.mark.parametrize("subject", [
+    "/CN=*", "/CN=client*", "/CN=a*b/O=example", "/O=*example/CN=c", "/CN=c/O=ex*", [{"CN": "c"}, {"O": "e*"}],
+    "/CN=c/O=example", "/CN=c+UID=*/O=e", "/C=DE/CN=#*", "/CN= star\\*",
+])
+def test_a_subject_is_refused_exactly_when_envoy_prints_it_with_a_wildcard_end(subject):
+    """The check renders only subjects with a '*': the rest can never start or end with one."""
+    from ansible_collections.kyma.mtls.plugins.module_utils.envoy_name import envoy_name_from_der  # pylint: disable=import-outside-toplevel
+    from ansible_collections.kyma.mtls.plugins.module_utils.pki.subject import parse_subject  # pylint: disable=import-outside-toplevel
+    printed = envoy_name_from_der(parse_subject(subject).public_bytes())
+    problems = main_job_problems(dict(DEFAULTS, mtls_clients=[dict(CLIENTS[0], subject=subject), CLIENTS[1]]))
+    refused = any("as Envoy prints it starts or ends with '*'" in p for p in problems)
+    assert refused == (printed.startswith("*") or printed.endswith("*")), (printed, problems)
+
+
 def test_every_problem_is_reported_at_once():
     problems = main_job_problems(dict(DEFAULTS, mtls_domain="bad_domain", mtls_workloads=[dict(WORKLOAD, port=0)],
                                       mtls_allowed_clients=["nobody"]))
