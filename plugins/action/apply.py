@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 
-from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.kyma.mtls.plugins.module_utils.batch import Batch, definition_problems
 from ansible_collections.kyma.mtls.plugins.module_utils.errors import MtlsError
 from ansible_collections.kyma.mtls.plugins.module_utils.kube_client import connect
+from ansible_collections.kyma.mtls.plugins.plugin_utils.controller_action import ControllerAction
 
 ARGUMENT_SPEC = {
     "objects": {"type": "list", "elements": "dict", "required": True},
@@ -39,22 +37,16 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    NAME = "kyma.mtls.apply"
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        try:
-            dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        except AnsibleActionFail as exc:
-            # The message only: the arguments may hold a Secret's data.
-            return dict(result, failed=True, msg="kyma.mtls.apply: %s" % exc.message)
+    def work(self, args):
         # Plain data for the kubernetes library, whatever Ansible's templating wrapped it in.
         objects = json.loads(json.dumps(args["objects"]))
         problems = definition_problems(objects)
         if problems:
-            return dict(result, failed=True, msg="; ".join(problems) + "; nothing was applied")
+            return {"failed": True, "msg": "; ".join(problems) + "; nothing was applied"}
         batch = Batch(None, check_mode=bool(self._task.check_mode))
         try:
             batch.cluster = connect(args["kubeconfig"], args["context"])
@@ -68,7 +60,7 @@ class ActionModule(ActionBase):
             error = None
         except MtlsError as exc:
             error = str(exc)
-        result.update(changed=batch.changed, results=batch.results)
+        result = {"changed": batch.changed, "results": batch.results}
         if self._task.diff and batch.diffs:
             result["diff"] = batch.diffs
         if error is not None:

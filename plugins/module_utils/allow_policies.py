@@ -29,6 +29,10 @@ ALLOW_LIST_LABEL = "kyma.mtls/allow-list"
 XFCC = "request.headers[x-forwarded-client-cert]"
 # Far below etcd's 1.5 MiB limit, and what istiod pushes again when one bucket changes.
 POLICY_BYTES = 128 * 1024
+# The authorization role's defaults, which the main job keeps: the header the exposure sets from the
+# client certificate's subject, and the ingress gateway's identity.
+SUBJECT_HEADER = "x-client-ssl-cn"
+GATEWAY_PRINCIPALS = ("cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account",)
 
 
 def _source_and_hosts(principals, hosts):

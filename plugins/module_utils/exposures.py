@@ -14,6 +14,12 @@ import re
 from ansible_collections.kyma.mtls.plugins.module_utils.allow_policies import MANAGED_BY
 
 MODES = ("apirule", "apirule_v1beta1", "virtualservice")
+# The expose role's defaults, which the main job keeps: the tutorial's rules, and headers that carry the
+# client certificate's subject, SANs and issuer to the workload.
+RULES = ({"path": "/*", "methods": ["GET"]}, {"path": "/post", "methods": ["POST"]})
+HEADERS = {"X-CLIENT-SSL-CN": "%DOWNSTREAM_PEER_SUBJECT%", "X-CLIENT-SSL-SAN": "%DOWNSTREAM_PEER_URI_SAN%",
+           "X-CLIENT-SSL-ISSUER": "%DOWNSTREAM_PEER_ISSUER%"}
+TIMEOUT = 180
 _PREFIX_PATH = re.compile(r"^(/[^{}*]*)?/\*$")
 
 

@@ -14,13 +14,13 @@ from ansible_collections.kyma.mtls.plugins.module_utils.envoy_name import envoy_
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.errors import PkiError
 from ansible_collections.kyma.mtls.plugins.module_utils.pki.text import PENDING, validate_dns_name
 from ansible_collections.kyma.mtls.plugins.module_utils.provided import provided_issued, provided_problems
+from ansible_collections.kyma.mtls.plugins.module_utils.samples import SAMPLES
 
 # RFC 1123 labels, as Kubernetes names namespaces, Services and most objects.
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
-_SAMPLES = ("httpbin", "function")
 _WORKLOAD_KEYS = {"name", "port", "host", "labels", "echo_path"}
 _SERVICE_KEYS = {"name", "port", "host", "exposure"}
 _RULE_KEYS = {"path", "methods"}
@@ -278,8 +278,8 @@ def _main_job_check(values):
     samples = _list_of(problems, "mtls_samples", values.get("mtls_samples"), str, "sample names")
     if samples:
         for sample in samples:
-            if sample not in _SAMPLES:
-                problems.add("mtls_samples", "unknown sample %r (there are %s)" % (sample, ", ".join(_SAMPLES)))
+            if sample not in SAMPLES:
+                problems.add("mtls_samples", "unknown sample %r (there are %s)" % (sample, ", ".join(SAMPLES)))
     if values.get("mtls_state") == "present":
         _check_workloads(problems, values.get("mtls_workloads"), domain_ok, values.get("mtls_domain"))
     provided = None

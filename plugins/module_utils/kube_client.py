@@ -32,7 +32,8 @@ def connect(kubeconfig=None, context=None):
     """A Cluster for the kubeconfig and context (as kubernetes.core: K8S_AUTH_KUBECONFIG and
     K8S_AUTH_CONTEXT, then KUBECONFIG and ~/.kube/config, or the in-cluster service account)."""
     if KUBERNETES_IMPORT_ERROR:
-        raise MtlsError("kyma.mtls.apply needs the Python library kubernetes where Ansible runs (pip install kubernetes)")
+        raise MtlsError("kyma.mtls.apply and kyma.mtls.job need the Python library kubernetes where Ansible runs "
+                        "(pip install kubernetes)")
     kubeconfig = kubeconfig or os.environ.get("K8S_AUTH_KUBECONFIG")
     context = context or os.environ.get("K8S_AUTH_CONTEXT")
     try:

@@ -11,6 +11,8 @@ from tests.support.kube import Kube
 from tests.support.playbooks import REPO, run_playbook
 
 PLAYBOOK = os.path.join(REPO, "playbooks", "expose_mtls.yml")
+ROLES_PLAYBOOK = os.path.join(REPO, "playbooks", "expose_mtls_roles.yml")
+JOB_TASK = "Expose the workloads behind the mutual-TLS gateway"
 BATCH = os.path.join(REPO, "tests", "integration", "playbooks", "apply_batch.yml")
 POLICY = "/apis/security.istio.io/v1/namespaces/kyma-mtls/authorizationpolicies/kyma-mtls-gateway-allowed-clients"
 OURS = ["/apis/networking.istio.io/v1/namespaces/kyma-mtls/gateways/kyma-mtls-gateway",
@@ -31,12 +33,12 @@ def cluster(tmp_path_factory):
         yield env
 
 
-def run_job(cluster, check=False, diff=False, **variables):
+def run_job(cluster, check=False, diff=False, playbook=PLAYBOOK, **variables):
     variables.setdefault("mtls_kubeconfig", cluster["kubeconfig"])
     variables.setdefault("mtls_context", "kyma-mtls-local")
     variables.setdefault("mtls_expose_mode", "virtualservice")
     variables.setdefault("mtls_pki_dir", os.path.join(cluster["dir"], "pki"))
-    return run_playbook(PLAYBOOK, variables, check=check, diff=diff, env=cluster["env"])
+    return run_playbook(playbook, variables, check=check, diff=diff, env=cluster["env"])
 
 
 def test_check_mode_on_an_empty_cluster_shows_without_applying(cluster):
@@ -67,6 +69,30 @@ def test_policy_holds_the_issued_subject(cluster):
     assert policy["spec"]["rules"][0]["when"][0]["notValues"] == ["O=example,CN=client2.example.com"]
 
 
+def object_diffs(result):
+    """The objects' diffs (a certificate's or CRL's is headed by its file)."""
+    return [diff for diff in result.get("diff", []) if not diff["before_header"].startswith("/")]
+
+
+@pytest.mark.parametrize("variables", [
+    {"mtls_namespace": "parity", "mtls_gateway_name": "parity", "mtls_revoked_clients": ["client1"]},
+    {"mtls_pin_certificates": False, "mtls_renew": ["server"]},
+    {"mtls_state": "absent"},
+], ids=["fresh-namespace", "changes", "absent"])
+def test_the_roles_render_and_apply_what_the_job_does(cluster, variables):
+    """kyma.mtls.job renders the roles' objects with the same code: both ways, the same batch (check mode)."""
+    job, roles = [run_job(cluster, check=True, diff=True, playbook=playbook, **variables)
+                  for playbook in (PLAYBOOK, ROLES_PLAYBOOK)]
+    assert job.returncode == 0 and roles.returncode == 0, [(name, result.get("msg")) for run in (job, roles)
+                                                           for name, result in run.tasks().items() if result.get("failed")]
+    batch = "Delete the exposures, credential and Gateway, workloads, and then the policies" if variables.get(
+        "mtls_state") == "absent" else "Apply the namespace, the policies, workloads, credential and Gateway, and then the exposures"
+    by_job, by_roles = job.tasks()[JOB_TASK], roles.tasks()[batch]
+    assert by_job["results"] == by_roles["results"] and len(by_job["results"]) >= 7
+    assert object_diffs(by_job) == object_diffs(by_roles)
+    assert by_job["changed"] and object_diffs(by_job)
+
+
 def test_wildcard_subject_is_refused(cluster):
     run = run_job(cluster, mtls_clients=[{"name": "star", "subject": "/CN=*"}], mtls_allowed_clients=["star"])
     assert run.returncode != 0
@@ -80,7 +106,7 @@ def test_diff_shows_that_the_credential_changes_but_not_its_data(cluster):
     assert run.returncode == 0, run.stdout[-3000:]
     key = open(os.path.join(cluster["dir"], "pki", "gateway.key"), "rb").read()
     assert base64.b64encode(key).decode() not in run.stdout and "PRIVATE KEY" not in run.stdout
-    diff = json.dumps(run.tasks()["Apply the namespace, the policies, workloads, credential and Gateway, and then the exposures"]
+    diff = json.dumps(run.tasks()[JOB_TASK]
                       ["diff"])
     assert '"tls.key": "(hidden, changed)"' in diff and '"ca.crt": "(hidden)"' in diff
 

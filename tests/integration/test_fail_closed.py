@@ -93,7 +93,7 @@ def env(tmp_path_factory):
         checked = main_job(info, check=True)
         assert checked.returncode == 0, checked.stdout[-3000:]
         info["order"] = [reference(result["object"]) for result in checked.tasks()[
-            "Apply the namespace, the policies, workloads, credential and Gateway, and then the exposures"]["results"]]
+            "Expose the workloads behind the mutual-TLS gateway"]["results"]]
         assert main_job(info).returncode == 0  # certificates and the credential issued once
         info["pki"] = os.path.join(info["dir"], "pki")
         prober = Prober(info)

@@ -77,7 +77,7 @@ def test_bad_inputs_to_the_main_job_change_nothing(cluster):
     assert len(runs) >= 50
     for (case, dummy, variable, words), run in runs:
         message = failure_message(run)
-        assert run.returncode != 0 and run.tasks()["Check the job's variables"].get("failed"), case
+        assert run.returncode != 0 and run.tasks()["Expose the workloads behind the mutual-TLS gateway"].get("failed"), case
         named = message.find(variable + ": ")
         assert named >= 0 and words in message[named:], (case, message)
         assert "Traceback" not in run.stdout + run.stderr, case
